@@ -1,0 +1,696 @@
+/*
+ * test_store.c: the on-disk store: atomic files, versioned certificate
+ * installs with current/previous links, rollback, accounts per ACME
+ * directory, the run lock and the last-attempt record.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "certkeeper/log.h"
+#include "certkeeper/store.h"
+
+#define NAME "www"
+
+struct fixture {
+	char tmp[256];
+	char state[512];
+	struct ck_store *st;
+};
+
+/* Removes path and everything below it. */
+static void
+rm_rf(const char *path)
+{
+	char child[1024];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+
+	if (lstat(path, &sb) == -1)
+		return;
+	if (S_ISDIR(sb.st_mode) && (d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+			rm_rf(child);
+		}
+		closedir(d);
+		rmdir(path);
+	} else
+		unlink(path);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	const char *t = getenv("TMPDIR");
+
+	if (fx == NULL)
+		return -1;
+	snprintf(fx->tmp, sizeof(fx->tmp), "%s/ck-store-XXXXXX", t != NULL && *t ? t : "/tmp");
+	if (mkdtemp(fx->tmp) == NULL)
+		return -1;
+	/* Nested and missing: ck_store_open must create both levels. */
+	snprintf(fx->state, sizeof(fx->state), "%s/var/state", fx->tmp);
+	if (ck_store_open(fx->state, &fx->st) != 0)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	ck_store_close(fx->st);
+	rm_rf(fx->tmp);
+	free(fx);
+	return 0;
+}
+
+/* Path under the state directory (one static buffer per slot). */
+static const char *
+sp(const struct fixture *fx, int slot, const char *rel)
+{
+	static char buf[4][1024];
+
+	snprintf(buf[slot], sizeof(buf[slot]), "%s/%s", fx->state, rel);
+	return buf[slot];
+}
+
+static int
+mode_of(const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) == -1)
+		return -1;
+	return (int)(sb.st_mode & 07777);
+}
+
+static int
+exists(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0;
+}
+
+/* The target of symlink path, or "" if it is not one. */
+static const char *
+link_of(const char *path)
+{
+	static char buf[256];
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+
+	buf[n < 0 ? 0 : n] = '\0';
+	return buf;
+}
+
+/* Whole contents of path (static buffer), or "" if unreadable. */
+static const char *
+contents(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static void
+put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Entries of dir whose names start with prefix ("" counts everything but . and ..). */
+static int
+count_entries(const char *dir, const char *prefix)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* A certificate set whose every file says which install it came from. */
+struct set {
+	char cert[64], chain[64], full[128], key[64];
+	struct ck_cert_files f;
+};
+
+static const struct ck_cert_files *
+make_set(struct set *s, int n, const char *key_name)
+{
+	snprintf(s->cert, sizeof(s->cert), "cert-%d\n", n);
+	snprintf(s->chain, sizeof(s->chain), "chain-%d\n", n);
+	snprintf(s->full, sizeof(s->full), "cert-%d\nchain-%d\n", n, n);
+	snprintf(s->key, sizeof(s->key), "key-%d\n", n);
+	s->f.cert = s->cert;
+	s->f.cert_len = strlen(s->cert);
+	s->f.chain = s->chain;
+	s->f.chain_len = strlen(s->chain);
+	s->f.fullchain = s->full;
+	s->f.fullchain_len = strlen(s->full);
+	s->f.key = s->key;
+	s->f.key_len = strlen(s->key);
+	s->f.key_name = key_name;
+	return &s->f;
+}
+
+/* Installs set n and returns its version name (malloc'd). */
+static char *
+install(struct fixture *fx, int n)
+{
+	struct set s;
+	char *v = NULL;
+
+	assert_int_equal(ck_store_install(fx->st, NAME, make_set(&s, n, "key.pem"), &v), 0);
+	assert_non_null(v);
+	return v;
+}
+
+/* Lowers RLIMIT_FSIZE so that writes past limit fail with EFBIG (root is not exempt). */
+static void
+limit_file_size(rlim_t limit, struct rlimit *saved)
+{
+	struct rlimit rl;
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, saved), 0);
+	rl = *saved;
+	rl.rlim_cur = limit;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+/* The state directory is created, nested, and private: else keys could be exposed. */
+static void
+test_open_private(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(mode_of(fx->state), 0700);
+	assert_string_equal(ck_store_dir(fx->st), fx->state);
+	assert_int_equal(umask(077), 077);
+}
+
+/* A first install makes current and no previous; load_current reads it back. */
+static void
+test_first_install(void **state)
+{
+	struct fixture *fx = *state;
+	char *cert = NULL, *key = NULL, *v, *p;
+	size_t clen, klen;
+	const char *kname = NULL;
+
+	assert_int_equal(ck_store_load_current(fx->st, NAME, &cert, &clen, &key, &klen, &kname), 1);
+	v = install(fx, 1);
+	assert_string_equal(v, "v00000000000000000001");
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/current")), v);
+	assert_false(exists(sp(fx, 0, "certs/" NAME "/previous")));
+	assert_int_equal(ck_store_load_current(fx->st, NAME, &cert, &clen, &key, &klen, &kname), 0);
+	assert_string_equal(cert, "cert-1\n");
+	assert_int_equal(clen, 7);
+	assert_string_equal(key, "key-1\n");
+	assert_string_equal(kname, "key.pem");
+	p = ck_store_current_path(fx->st, NAME, "fullchain.pem");
+	assert_string_equal(p, sp(fx, 0, "certs/" NAME "/current/fullchain.pem"));
+	assert_string_equal(contents(p), "cert-1\nchain-1\n");
+	free(p);
+	free(cert);
+	free(key);
+	free(v);
+}
+
+/* A second install switches current, keeps the first as previous, with the right modes. */
+static void
+test_second_install(void **state)
+{
+	struct fixture *fx = *state;
+	char *v1 = install(fx, 1), *v2 = install(fx, 2);
+	char rel[128];
+
+	assert_true(strcmp(v2, v1) > 0);	/* names sort in installation order */
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/current")), v2);
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/previous")), v1);
+	assert_string_equal(contents(sp(fx, 0, "certs/" NAME "/current/cert.pem")), "cert-2\n");
+	assert_string_equal(contents(sp(fx, 0, "certs/" NAME "/current/chain.pem")), "chain-2\n");
+	assert_string_equal(contents(sp(fx, 0, "certs/" NAME "/current/fullchain.pem")),
+	    "cert-2\nchain-2\n");
+	assert_string_equal(contents(sp(fx, 0, "certs/" NAME "/current/key.pem")), "key-2\n");
+	assert_string_equal(contents(sp(fx, 0, "certs/" NAME "/previous/cert.pem")), "cert-1\n");
+	assert_int_equal(mode_of(sp(fx, 0, "certs/" NAME "/current/key.pem")), 0600);
+	assert_int_equal(mode_of(sp(fx, 0, "certs/" NAME "/current/cert.pem")), 0644);
+	assert_int_equal(mode_of(sp(fx, 0, "certs/" NAME "/current/chain.pem")), 0644);
+	assert_int_equal(mode_of(sp(fx, 0, "certs/" NAME "/current/fullchain.pem")), 0644);
+	snprintf(rel, sizeof(rel), "certs/" NAME "/%s", v2);
+	assert_int_equal(mode_of(sp(fx, 0, rel)), 0755);
+	assert_int_equal(mode_of(sp(fx, 0, "certs/" NAME)), 0755);
+	assert_int_equal(mode_of(sp(fx, 0, "certs")), 0700);
+	/* Nothing temporary is left behind. */
+	assert_int_equal(count_entries(sp(fx, 0, "certs/" NAME), "."), 0);
+	free(v1);
+	free(v2);
+}
+
+/* A third install prunes the first version and leftovers; else disk use grows forever. */
+static void
+test_third_install_prunes(void **state)
+{
+	struct fixture *fx = *state;
+	char *v1 = install(fx, 1), *v2 = install(fx, 2), *v3 = NULL, rel[128];
+	const char *kname = NULL;
+	char *key = NULL;
+	size_t klen;
+	struct set s;
+
+	/* What an interrupted install leaves. */
+	assert_int_equal(mkdir(sp(fx, 0, "certs/" NAME "/.tmp-crash1"), 0700), 0);
+	put(sp(fx, 0, "certs/" NAME "/.tmp-crash1/cert.pem"), "x");
+	assert_int_equal(ck_store_install(fx->st, NAME, make_set(&s, 3, "key.tss2.pem"), &v3), 0);
+	assert_true(strcmp(v3, v2) > 0);
+	snprintf(rel, sizeof(rel), "certs/" NAME "/%s", v1);
+	assert_false(exists(sp(fx, 0, rel)));
+	assert_false(exists(sp(fx, 0, "certs/" NAME "/.tmp-crash1")));
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/current")), v3);
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/previous")), v2);
+	/* current, previous and their two versions. */
+	assert_int_equal(count_entries(sp(fx, 0, "certs/" NAME), ""), 4);
+	assert_int_equal(ck_store_load_current(fx->st, NAME, NULL, NULL, &key, &klen, &kname), 0);
+	assert_string_equal(kname, "key.tss2.pem");
+	assert_string_equal(key, "key-3\n");
+	free(key);
+	free(v1);
+	free(v2);
+	free(v3);
+}
+
+/* Rollback restores the previous set and swaps the links, and can be undone the same way. */
+static void
+test_rollback(void **state)
+{
+	struct fixture *fx = *state;
+	char *v1 = install(fx, 1), *v2 = install(fx, 2), *cert = NULL;
+	size_t clen;
+
+	assert_int_equal(ck_store_rollback(fx->st, NAME), 0);
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/current")), v1);
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/previous")), v2);
+	assert_int_equal(ck_store_load_current(fx->st, NAME, &cert, &clen, NULL, NULL, NULL), 0);
+	assert_string_equal(cert, "cert-1\n");
+	free(cert);
+	assert_string_equal(contents(sp(fx, 0, "certs/" NAME "/current/key.pem")), "key-1\n");
+	assert_int_equal(ck_store_rollback(fx->st, NAME), 0);
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/current")), v2);
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/previous")), v1);
+	assert_int_equal(count_entries(sp(fx, 0, "certs/" NAME), ".lnk-"), 0);
+	free(v1);
+	free(v2);
+}
+
+/* Rollback without previous fails and leaves current alone. */
+static void
+test_rollback_without_previous(void **state)
+{
+	struct fixture *fx = *state;
+	char *v1;
+
+	assert_int_equal(ck_store_rollback(fx->st, NAME), -1);	/* never installed */
+	v1 = install(fx, 1);
+	assert_int_equal(ck_store_rollback(fx->st, NAME), -1);
+	assert_non_null(strstr(ck_last_error(), "no previous version"));
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/current")), v1);
+	assert_false(exists(sp(fx, 0, "certs/" NAME "/previous")));
+	assert_string_equal(contents(sp(fx, 0, "certs/" NAME "/current/cert.pem")), "cert-1\n");
+	free(v1);
+}
+
+/* A write failing halfway through an install leaves the installed pair as it was. */
+static void
+test_failed_install_keeps_current(void **state)
+{
+	struct fixture *fx = *state;
+	char *v1 = install(fx, 1), *v2 = install(fx, 2), *v = NULL, *big, *v3;
+	struct rlimit saved;
+	struct set s;
+	int rc;
+
+	big = malloc(65536);
+	assert_non_null(big);
+	memset(big, 'A', 65536);
+	make_set(&s, 9, "key.pem");
+	s.f.fullchain = big;
+	s.f.fullchain_len = 65536;
+	limit_file_size(4096, &saved);
+	rc = ck_store_install(fx->st, NAME, &s.f, &v);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	assert_int_equal(rc, -1);
+	assert_null(v);
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/current")), v2);
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/previous")), v1);
+	assert_string_equal(contents(sp(fx, 0, "certs/" NAME "/current/cert.pem")), "cert-2\n");
+	assert_int_equal(count_entries(sp(fx, 0, "certs/" NAME), ""), 4);
+	/* The store still works afterwards. */
+	v3 = install(fx, 3);
+	assert_true(strcmp(v3, v2) > 0);
+	free(big);
+	free(v1);
+	free(v2);
+	free(v3);
+}
+
+/* Names that are not one safe path component, bad key names and blocked paths are refused. */
+static void
+test_install_rejects(void **state)
+{
+	static const char *const bad[] = { "", ".", "..", "a/b", "../x", "a\nb", "a\tb", "a\x7f" };
+	struct fixture *fx = *state;
+	struct set s;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ck_store_install(fx->st, bad[i], make_set(&s, 1, "key.pem"), NULL), -1);
+	assert_int_equal(ck_store_install(fx->st, NAME, make_set(&s, 1, "../key.pem"), NULL), -1);
+	assert_int_equal(ck_store_install(fx->st, NAME, make_set(&s, 1, NULL), NULL), -1);
+	/* Nothing was created for any of them. */
+	assert_int_equal(count_entries(sp(fx, 0, "certs"), ""), -1);
+	assert_int_equal(count_entries(fx->state, ""), 0);
+	/* A file where certs/NAME must go. */
+	assert_int_equal(mkdir(sp(fx, 0, "certs"), 0700), 0);
+	put(sp(fx, 0, "certs/blocked"), "not a directory");
+	assert_int_equal(ck_store_install(fx->st, "blocked", make_set(&s, 1, "key.pem"), NULL), -1);
+	assert_string_equal(contents(sp(fx, 0, "certs/blocked")), "not a directory");
+}
+
+/* A current link leading out of certs/NAME is never followed, read or replaced. */
+static void
+test_current_outside_refused(void **state)
+{
+	struct fixture *fx = *state;
+	char *v1 = install(fx, 1), *v2 = install(fx, 2), *cert = NULL;
+	size_t clen;
+	struct set s;
+
+	assert_int_equal(mkdir(sp(fx, 0, "certs/other"), 0700), 0);
+	put(sp(fx, 0, "certs/other/cert.pem"), "foreign");
+	assert_int_equal(unlink(sp(fx, 0, "certs/" NAME "/current")), 0);
+	assert_int_equal(symlink("../other", sp(fx, 0, "certs/" NAME "/current")), 0);
+	assert_int_equal(ck_store_load_current(fx->st, NAME, &cert, &clen, NULL, NULL, NULL), -1);
+	assert_null(cert);
+	assert_int_equal(ck_store_install(fx->st, NAME, make_set(&s, 3, "key.pem"), NULL), -1);
+	assert_int_equal(ck_store_rollback(fx->st, NAME), -1);
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/current")), "../other");
+	assert_string_equal(link_of(sp(fx, 0, "certs/" NAME "/previous")), v1);
+	free(v1);
+	free(v2);
+}
+
+/* write_file replaces the whole file with the given mode and leaves no temporary file. */
+static void
+test_write_file(void **state)
+{
+	struct fixture *fx = *state;
+	const char *path = sp(fx, 0, "f.txt");
+	struct rlimit saved;
+	char *big;
+	int rc;
+
+	assert_int_equal(ck_store_write_file(path, "one, longer\n", 12, 0644), 0);
+	assert_int_equal(mode_of(path), 0644);
+	assert_int_equal(ck_store_write_file(path, "two\n", 4, 0640), 0);
+	assert_string_equal(contents(path), "two\n");
+	assert_int_equal(mode_of(path), 0640);
+	assert_int_equal(count_entries(fx->state, ""), 1);
+	/* A failed write keeps the old file and removes its temporary file. */
+	big = calloc(1, 65536);
+	assert_non_null(big);
+	limit_file_size(4096, &saved);
+	rc = ck_store_write_file(path, big, 65536, 0600);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	assert_int_equal(rc, -1);
+	assert_string_equal(contents(path), "two\n");
+	assert_int_equal(count_entries(fx->state, ""), 1);
+	/* No directory to write into. */
+	assert_int_equal(ck_store_write_file(sp(fx, 1, "missing/f"), "x", 1, 0600), -1);
+	free(big);
+}
+
+/* read_file caps the size, NUL-terminates and says 1 for a missing file. */
+static void
+test_read_file(void **state)
+{
+	struct fixture *fx = *state;
+	const char *path = sp(fx, 0, "r.txt");
+	char text[101], *buf = NULL;
+	size_t len = 0;
+
+	memset(text, 'x', 100);
+	text[100] = '\0';
+	put(path, text);
+	assert_int_equal(ck_store_read_file(path, 99, &buf, &len), -1);
+	assert_null(buf);
+	assert_non_null(strstr(ck_last_error(), "larger than 99 bytes"));
+	assert_int_equal(ck_store_read_file(path, 100, &buf, &len), 0);
+	assert_int_equal(len, 100);
+	assert_int_equal(buf[100], '\0');
+	assert_memory_equal(buf, text, 100);
+	free(buf);
+	buf = NULL;
+	assert_int_equal(ck_store_read_file(sp(fx, 1, "none"), 100, &buf, &len), 1);
+	assert_null(buf);
+	assert_int_equal(ck_store_read_file(fx->state, 100, &buf, &len), -1);	/* a directory */
+}
+
+/* Path of file in url's account directory, its ID computed here independently of the store. */
+static void
+account_path(const struct fixture *fx, const char *url, const char *file, char *out, size_t outlen)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0, i;
+	char id[17];
+
+	assert_int_equal(EVP_Digest(url, strlen(url), md, &mdlen, EVP_sha256(), NULL), 1);
+	for (i = 0; i < 8; i++)
+		snprintf(id + 2 * i, 3, "%02x", md[i]);
+	snprintf(out, outlen, "%s/accounts/%s%s%s", fx->state, id, *file ? "/" : "", file);
+}
+
+/* Account key and URL round-trip per directory URL, privately, with the URL recorded. */
+static void
+test_account_roundtrip(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir", b[] = "https://127.0.0.1:14001/dir";
+	struct fixture *fx = *state;
+	char *key = (char *)1, *url = (char *)1, p[1024];
+	size_t klen = 99;
+
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_null(key);
+	assert_null(url);
+	assert_int_equal(klen, 0);
+	assert_int_equal(ck_store_account_save_key(fx->st, a, "KEY-A", 5), 0);
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_string_equal(key, "KEY-A");
+	assert_null(url);
+	free(key);
+	assert_int_equal(ck_store_account_save_url(fx->st, a, "https://127.0.0.1:14000/acct/1"), 0);
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_string_equal(key, "KEY-A");
+	assert_int_equal(klen, 5);
+	assert_string_equal(url, "https://127.0.0.1:14000/acct/1");
+	free(key);
+	free(url);
+	account_path(fx, a, "", p, sizeof(p));
+	assert_int_equal(mode_of(p), 0700);
+	account_path(fx, a, "key.pem", p, sizeof(p));
+	assert_int_equal(mode_of(p), 0600);
+	account_path(fx, a, "url", p, sizeof(p));
+	assert_int_equal(mode_of(p), 0600);
+	account_path(fx, a, "directory", p, sizeof(p));
+	assert_string_equal(contents(p), a);
+	assert_int_equal(mode_of(sp(fx, 0, "accounts")), 0700);
+	/* Another directory has its own, still empty, account. */
+	assert_int_equal(ck_store_account_load(fx->st, b, &key, &klen, &url), 0);
+	assert_null(key);
+	assert_null(url);
+	assert_int_equal(ck_store_account_save_key(fx->st, b, "KEY-B", 5), 0);
+	assert_int_equal(ck_store_account_load(fx->st, b, &key, &klen, &url), 0);
+	assert_string_equal(key, "KEY-B");
+	free(key);
+	assert_int_equal(count_entries(sp(fx, 0, "accounts"), ""), 2);
+}
+
+/* An account whose directory file names another URL is refused, not reused. */
+static void
+test_account_directory_mismatch(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	struct fixture *fx = *state;
+	char *key = NULL, *url = NULL, p[1024];
+	size_t klen;
+
+	assert_int_equal(ck_store_account_save_key(fx->st, a, "KEY-A", 5), 0);
+	account_path(fx, a, "directory", p, sizeof(p));
+	put(p, "https://127.0.0.1:15000/other");
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), -1);
+	assert_null(key);
+	assert_non_null(strstr(ck_last_error(), "refusing"));
+	assert_int_equal(ck_store_account_save_url(fx->st, a, "https://127.0.0.1:14000/acct/1"), -1);
+	account_path(fx, a, "url", p, sizeof(p));
+	assert_false(exists(p));
+}
+
+/* A second store on the same directory cannot take the lock; readers need none. */
+static void
+test_lock(void **state)
+{
+	struct fixture *fx = *state;
+	struct ck_store *other = NULL;
+	struct ck_attempt a = { 0 };
+
+	assert_int_equal(ck_store_open(fx->state, &other), 0);
+	assert_int_equal(ck_store_lock(fx->st), 0);
+	assert_int_equal(ck_store_lock(fx->st), 0);	/* already ours */
+	assert_int_equal(mode_of(sp(fx, 0, "lock")), 0600);
+	assert_int_equal(ck_store_lock(other), 1);
+	assert_non_null(strstr(ck_last_error(), "another certkeeper run holds"));
+	assert_non_null(strstr(ck_last_error(), "/lock"));
+	/* Reading during someone else's run. */
+	assert_int_equal(ck_store_load_attempt(other, NAME, &a), 0);
+	assert_int_equal(a.when, 0);
+	ck_store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(ck_store_lock(other), 0);
+	ck_store_close(other);
+}
+
+/* The last attempt round-trips, with an RFC 3339 UTC time and null for no error. */
+static void
+test_attempt_roundtrip(void **state)
+{
+	struct fixture *fx = *state;
+	struct ck_attempt a = { 1700000000, (char *)"failure", (char *)"order invalid: \"x\"\n" };
+	struct ck_attempt b = { 0 };
+	const char *text;
+
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &b), 0);
+	assert_int_equal(b.when, 0);
+	assert_null(b.result);
+	assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), 0);
+	assert_int_equal(mode_of(sp(fx, 0, "certs/" NAME "/status.json")), 0600);
+	assert_non_null(strstr(contents(sp(fx, 0, "certs/" NAME "/status.json")),
+	    "\"2023-11-14T22:13:20Z\""));
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &b), 0);
+	assert_int_equal(b.when, 1700000000);
+	assert_string_equal(b.result, "failure");
+	assert_string_equal(b.error, "order invalid: \"x\"\n");
+	ck_attempt_clear(&b);
+	a.result = (char *)"success";
+	a.error = NULL;
+	assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), 0);
+	text = contents(sp(fx, 0, "certs/" NAME "/status.json"));
+	assert_non_null(strstr(text, "\"error\": null"));
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &b), 0);
+	assert_string_equal(b.result, "success");
+	assert_null(b.error);
+	ck_attempt_clear(&b);
+	assert_int_equal(count_entries(sp(fx, 0, "certs/" NAME), "."), 0);
+}
+
+/* A corrupt status.json is an error naming the file, never a crash or a made-up attempt. */
+static void
+test_attempt_corrupt(void **state)
+{
+	static const char *const bad[] = {
+		"{not json",
+		"[]",
+		"{}",
+		"{\"when\": 5}",
+		"{\"when\": \"2023-02-30T00:00:00Z\"}",
+		"{\"when\": \"2023-11-14 22:13:20\"}",
+		"{\"when\": \"2023-11-14T22:13:20Z\", \"result\": 5}",
+		"{\"when\": \"2023-11-14T22:13:20Z\", \"error\": {}}",
+		"{\"when\": \"2023-11-14T22:13:20Z\", \"when\": \"2023-11-14T22:13:20Z\"}",
+	};
+	struct fixture *fx = *state;
+	struct ck_attempt a;
+	size_t i;
+
+	assert_int_equal(mkdir(sp(fx, 0, "certs"), 0700), 0);
+	assert_int_equal(mkdir(sp(fx, 0, "certs/" NAME), 0755), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put(sp(fx, 0, "certs/" NAME "/status.json"), bad[i]);
+		ck_clear_error();
+		assert_int_equal(ck_store_load_attempt(fx->st, NAME, &a), -1);
+		assert_non_null(strstr(ck_last_error(), "status.json"));
+		assert_int_equal(a.when, 0);
+		assert_null(a.result);
+		assert_null(a.error);
+	}
+	put(sp(fx, 0, "certs/" NAME "/status.json"),
+	    "{\"when\": \"2023-11-14T22:13:20Z\", \"result\": \"success\"}");
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &a), 0);
+	assert_int_equal(a.when, 1700000000);
+	ck_attempt_clear(&a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_install, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_install, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_third_install_prunes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_without_previous, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_install_keeps_current, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_install_rejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_current_outside_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_directory_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_corrupt, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
