@@ -9,10 +9,10 @@
  * sanitized before it is printed.  Requests are signed by the account
  * signer; no private key is ever held here.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "certkeeper/acme.h"
 #include "certkeeper/b64.h"
@@ -272,21 +272,30 @@ out:
 	return rc;
 }
 
-/* Waits before the next poll: Retry-After if given, else a growing delay. */
+/*
+ * Waits before the next poll: the server's Retry-After when it gives one,
+ * else a delay growing from 250 ms to 5 s (a CA usually finishes within a
+ * second, so a fixed one-second step would double a renewal's time).
+ * Never past deadline.
+ */
 static void
 poll_wait(const struct ck_http_resp *r, int attempt, time_t deadline)
 {
-	long wait = r != NULL ? ck_http_retry_after(r->retry_after, time(NULL)) : -1;
-	time_t now = time(NULL);
+	static const long backoff_ms[] = { 250, 250, 500, 1000, 2000, 5000 };
+	long ms, secs = ck_http_retry_after(r->retry_after, time(NULL));
+	long left_ms = ((long)deadline - (long)time(NULL)) * 1000;
+	struct timespec ts;
 
-	if (wait < 0)
-		wait = attempt < 3 ? 1 : attempt < 6 ? 2 : 5;
-	if (wait < 1)
-		wait = 1;
-	if (now + wait > deadline)
-		wait = deadline > now ? (long)(deadline - now) : 0;
-	if (wait > 0)
-		sleep((unsigned)wait);
+	if (secs >= 0)
+		ms = secs * 1000 > 100 ? secs * 1000 : 100;
+	else
+		ms = backoff_ms[attempt < 6 ? attempt : 5];
+	if (ms > left_ms)
+		ms = left_ms > 0 ? left_ms : 0;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		continue;
 }
 
 /* The "status" string of an object, or "" when absent. */
