@@ -356,8 +356,11 @@ key_pem(EVP_PKEY *k, int encrypt)
 	    encrypt ? (unsigned char *)"secret" : NULL, encrypt ? 6 : 0, NULL, NULL), 1);
 	n = BIO_get_mem_data(bio, &data);
 	assert_true(n > 0);
-	s = strndup(data, (size_t)n);
+	/* The BIO's data is not NUL-terminated. */
+	s = malloc((size_t)n + 1);
 	assert_non_null(s);
+	memcpy(s, data, (size_t)n);
+	s[n] = '\0';
 	BIO_free(bio);
 	return s;
 }
