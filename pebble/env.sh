@@ -165,7 +165,8 @@ ck_wait_port() {
 # all in DIR.  Exports CK_ACME_DIR, CK_CA_BUNDLE, CK_PEBBLE_MGMT,
 # CK_HTTP_PORT (where Pebble validates http-01: certkeeper listens there),
 # CK_TLS_PORT, CK_DNS_PORT, CK_CTS_MGMT (challtestsrv management, for
-# /set-txt) and CK_PEBBLE_DIR.  Honours CK_CERT_VALIDITY (seconds) and
+# /set-txt), CK_PEBBLE_DIR and CK_PEBBLE_PID (to stop Pebble alone).
+# Honours CK_CERT_VALIDITY (seconds) and
 # PEBBLE_WFE_NONCEREJECT (percent) from the caller.
 ck_start_pebble() {
 	local dir dns ctsmgmt listen mgmt http tls validity pid
@@ -220,6 +221,7 @@ ck_start_pebble() {
 		"https://localhost:$listen/dir" || return 1
 
 	export CK_PEBBLE_DIR=$dir
+	export CK_PEBBLE_PID=$pid
 	export CK_ACME_DIR="https://localhost:$listen/dir"
 	export CK_CA_BUNDLE="$dir/ca.pem"
 	export CK_PEBBLE_MGMT="https://localhost:$mgmt"

@@ -33,15 +33,18 @@ json_str_or_null(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
-/* Key type of the installed version: the certificate's key, held in a TPM when the key file is a TSS2 one. */
+/*
+ * Key type of the installed version: the certificate's key type, held in
+ * a TPM when the key file is a TSS2 one (its name says so).
+ */
 static const char *
-installed_key_type(const struct ck_cert_info *info, const char *key)
+installed_key_type(const struct ck_cert_info *info, const char *key_name)
 {
 	enum ck_key_type t = (enum ck_key_type)info->key_type;
 
 	if (info->key_type < 0)
 		return NULL;
-	if (key != NULL && strstr(key, "-----BEGIN TSS2 PRIVATE KEY-----") != NULL)
+	if (key_name != NULL && strcmp(key_name, "key.tss2.pem") == 0)
 		t = t == CK_KEY_EC_P384 ? CK_KEY_TPM_P384 : CK_KEY_TPM_P256;
 	return ck_key_type_name(t);
 }
@@ -53,20 +56,20 @@ cert_entry(struct ck_store *st, const struct ck_cert_config *cc)
 	struct ck_cert_info info;
 	struct ck_attempt att;
 	json_t *e = NULL, *domains = NULL;
-	char *cert = NULL, *key = NULL, *paths[4] = { NULL };
-	const char *key_name = "key.pem", *files[4] = { "cert.pem", "chain.pem", "fullchain.pem", NULL };
-	size_t cert_len = 0, key_len = 0, i;
+	char *cert = NULL, *paths[4] = { NULL };
+	const char *key_name = NULL, *files[4] = { "cert.pem", "chain.pem", "fullchain.pem", NULL };
+	size_t cert_len = 0, i;
 	int installed;
 
 	memset(&info, 0, sizeof(info));
 	memset(&att, 0, sizeof(att));
-	installed = ck_store_load_current(st, cc->name, &cert, &cert_len, &key, &key_len,
+	installed = ck_store_load_current(st, cc->name, &cert, &cert_len, NULL, NULL,
 	    &key_name) == 0 && cert != NULL && ck_cert_info(cert, cert_len, &info) == 0;
 	if (!installed)
 		ck_clear_error();	/* "not installed" is a state, not an error, here */
 	if (ck_store_load_attempt(st, cc->name, &att) != 0)
 		memset(&att, 0, sizeof(att));
-	files[3] = key_name;
+	files[3] = key_name != NULL ? key_name : "key.pem";
 	for (i = 0; i < 4; i++)
 		if ((paths[i] = ck_store_current_path(st, cc->name, files[i])) == NULL)
 			goto out;
@@ -82,7 +85,7 @@ cert_entry(struct ck_store *st, const struct ck_cert_config *cc)
 	    "chain_path", installed ? json_string(paths[1]) : json_null(),
 	    "fullchain_path", installed ? json_string(paths[2]) : json_null(),
 	    "key_path", installed ? json_string(paths[3]) : json_null(),
-	    "key_type", json_str_or_null(installed ? installed_key_type(&info, key) : NULL),
+	    "key_type", json_str_or_null(installed ? installed_key_type(&info, key_name) : NULL),
 	    "serial", json_str_or_null(installed ? info.serial : NULL),
 	    "not_before", json_time(installed ? info.not_before : 0),
 	    "not_after", json_time(installed ? info.not_after : 0),
@@ -97,7 +100,6 @@ out:
 	ck_attempt_clear(&att);
 	ck_cert_info_clear(&info);
 	free(cert);
-	free(key);
 	return e;
 }
 

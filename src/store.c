@@ -284,6 +284,25 @@ out:
 
 /* --- files ------------------------------------------------------------ */
 
+/* Whether name exists (as a regular file) in directory fd at: 0 yes, 1 no, -1 error. */
+static int
+exists_at(int at, const char *name, const char *shown)
+{
+	struct stat sb;
+
+	if (fstatat(at, name, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == ENOENT)
+			return 1;
+		ck_error_errno("stat %s", shown);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		ck_error("%s is not a regular file", shown);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Reads name, relative to directory fd at, whole: at most max bytes,
  * NUL-terminated; shown names it in messages.  0, 1 if absent, -1.
@@ -1142,10 +1161,14 @@ ck_store_load_current(struct ck_store *st, const char *name, char **cert_pem,
 			goto out;
 		}
 	}
-	if (key_pem != NULL) {
+	if (key_pem != NULL || key_name != NULL) {
 		for (i = 0; i < sizeof(key_names) / sizeof(key_names[0]) && kname == NULL; i++) {
 			snprintf(shown, sizeof(shown), "%s/%s", vdir, key_names[i]);
-			if ((r = read_at(vfd, key_names[i], shown, PEM_MAX, &key, &klen)) == -1)
+			if (key_pem != NULL)
+				r = read_at(vfd, key_names[i], shown, PEM_MAX, &key, &klen);
+			else	/* only its name is wanted: the secret stays unread */
+				r = exists_at(vfd, key_names[i], shown);
+			if (r == -1)
 				goto out;
 			if (r == 0)
 				kname = key_names[i];
@@ -1164,9 +1187,9 @@ ck_store_load_current(struct ck_store *st, const char *name, char **cert_pem,
 		*key_pem = key;
 		*key_len = klen;
 		key = NULL;
-		if (key_name != NULL)
-			*key_name = kname;
 	}
+	if (key_name != NULL)
+		*key_name = kname;
 	rc = 0;
 out:
 	if (vfd != -1)

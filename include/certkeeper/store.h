@@ -92,8 +92,9 @@ char *ck_store_current_path(const struct ck_store *st, const char *name, const c
 
 /*
  * Reads the current version's cert.pem and key file: either may be NULL
- * when not wanted.  *key_name receives "key.pem" or "key.tss2.pem"
- * (static string) when a key was read.  Returns 0, 1 when nothing is
+ * when not wanted.  *key_name (optional) receives the key file's name,
+ * "key.pem" or "key.tss2.pem" (static string), even when the key itself is
+ * not wanted (it is then not read).  Returns 0, 1 when nothing is
  * installed, -1 on error.
  */
 int ck_store_load_current(struct ck_store *st, const char *name, char **cert_pem,

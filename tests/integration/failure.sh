@@ -1,0 +1,55 @@
+#!/bin/bash
+# failure.sh: a renewal that fails leaves the installed certificate as it
+# was, exits 1, and says why in status (last_result, last_error): first
+# when the CA cannot validate the challenge (its error is reported with the
+# domain), then when the CA is gone altogether (a network outage).
+set -euo pipefail
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+# No authorization reuse: every order must be validated afresh.
+export PEBBLE_AUTHZREUSE=0
+ck_start_pebble "$T/pebble"
+state=$T/state
+conf=$T/certkeeper.conf
+ck_write_config "$conf" "$state" "key = ec-p256"
+cur=$state/certs/device/current
+
+run_ck 0 -c "$conf" renew
+serial=$(cert_serial "$cur/cert.pem")
+before=$(cat "$cur/fullchain.pem" "$cur/key.pem" | sha256sum)
+version=$(readlink "$state/certs/device/current")
+
+# unchanged WHAT: the installed set is exactly what it was.
+unchanged() {
+	assert_eq "$version" "$(readlink "$state/certs/device/current")" "current after $1"
+	assert_eq "$before" "$(cat "$cur/fullchain.pem" "$cur/key.pem" | sha256sum)" "files after $1"
+	assert_eq "$serial" "$(cert_serial "$cur/cert.pem")" "serial after $1"
+}
+
+# 1. The responder listens where the CA does not look: validation fails.
+wrong_port=$(ck_free_port)
+sed "s/^http_port = .*/http_port = $wrong_port/" "$conf" >"$T/wrong-port.conf"
+run_ck 1 -c "$T/wrong-port.conf" renew --force
+err=$(cat "$ERR")
+assert_contains "$err" "authorization for" "stderr when validation fails"
+assert_contains "$err" "device-1.test" "stderr when validation fails"
+assert_contains "$err" "connection" "stderr names the CA's validation error"
+unchanged "a failed validation"
+s=$(status_json "$conf")
+assert_eq failure "$(json_get "$s" '.certificates[0].last_result')" "last_result after failed validation"
+assert_contains "$(json_get "$s" '.certificates[0].last_error')" "device-1.test" "last_error"
+note "failed validation: exit 1, error names the domain, installed set unchanged"
+
+# 2. The CA is gone (outage): the run fails, names the URL, changes nothing.
+ck_stop "$CK_PEBBLE_PID"
+run_ck 1 -c "$conf" renew --force
+assert_contains "$(cat "$ERR")" "$CK_ACME_DIR" "stderr when the CA is unreachable"
+unchanged "a CA outage"
+s=$(status_json "$conf")
+assert_eq failure "$(json_get "$s" '.certificates[0].last_result')" "last_result during the outage"
+assert_contains "$(json_get "$s" '.certificates[0].last_error')" "$CK_ACME_DIR" "last_error during the outage"
+assert_eq "$serial" "$(hexnorm "$(json_get "$s" '.certificates[0].serial')")" "serial in status during the outage"
+# Nothing is due yet, so a plain pass makes no request and succeeds.
+run_ck 0 -c "$conf" renew
+note "CA outage: exit 1, error names the directory URL, installed set unchanged"
