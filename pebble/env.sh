@@ -18,14 +18,20 @@ CK_PORTS_TAKEN=""
 
 # Debian 12 packages the build, the unit tests and the integration tests need.
 # jq reads JSON in the tests; python3 finds free ports; libtss2-tcti-tabrmd0
-# (not pulled in by tpm2-abrmd) is the client side of the "tabrmd" TCTI.
+# (not pulled in by tpm2-abrmd) is the client side of the "tabrmd" TCTI;
+# strace injects crashes and write errors in tests/integration/crash.sh.
 CK_DEB_PACKAGES=(build-essential autoconf automake libtool pkg-config libssl-dev
 	libcurl4-openssl-dev libjansson-dev libinih-dev libmicrohttpd-dev libtss2-dev
 	libcmocka-dev pebble swtpm swtpm-tools tpm2-tools tpm2-openssl tpm2-abrmd
-	libtss2-tcti-tabrmd0 dbus openssl curl python3 jq ca-certificates)
+	libtss2-tcti-tabrmd0 dbus openssl curl python3 jq ca-certificates strace)
 
 # How long (seconds) a started service may take to answer.
 CK_START_TIMEOUT=${CK_START_TIMEOUT:-30}
+
+# Everything here talks to loopback only: a proxy from the environment must
+# never see (or carry elsewhere) a request of certkeeper, curl or openssl.
+export no_proxy='*' NO_PROXY='*'
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 
 _ck_say() {
 	echo "ck: $*" >&2
