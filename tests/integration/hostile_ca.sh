@@ -1,0 +1,143 @@
+#!/bin/bash
+# hostile_ca.sh: whatever a broken CA or a hostile network hands over as the
+# certificate is refused, and the installed one stays byte for byte.  A TLS
+# man-in-the-middle (tests/mitm.py, trusted like Pebble's listener) relays
+# everything to a real Pebble and swaps the certificate download's body: a
+# chain for another key, one for other names, garbage, a private key block,
+# nothing at all, a leaf without its issuer or under a stranger.  Each run
+# must exit 1 naming the reason and record the failure in status.  A
+# pass-through run first proves the proxy alone breaks nothing.
+set -euo pipefail
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+ck_start_pebble "$T/pebble"
+state=$T/state
+conf=$T/certkeeper.conf
+# key_reuse: every renewal uses the same key, so that a certificate issued
+# for it beforehand (other names) passes the key check.
+ck_write_config "$conf" "$state" "key = ec-p256" "key_reuse = yes"
+certs=$state/certs/device
+cur=$certs/current
+
+run_ck 0 -c "$conf" renew
+note "first issuance directly from Pebble succeeded"
+
+proxy_port=$(ck_free_port)
+CK_PORTS_TAKEN="$CK_PORTS_TAKEN $proxy_port"
+pebble_port=${CK_ACME_DIR#https://localhost:}
+pebble_port=${pebble_port%%/*}
+proxy_conf=$T/proxy.conf
+sed "s|^directory = .*|directory = https://localhost:$proxy_port/dir|" "$conf" >"$proxy_conf"
+grep -q "^directory = https://localhost:$proxy_port/dir\$" "$proxy_conf" ||
+	fail "cannot point $proxy_conf at the proxy"
+
+# start_proxy LABEL [FILE]: starts tests/mitm.py on proxy_port, logging to
+# $T/mitm-LABEL.log, serving FILE as the certificate download when given;
+# sets proxy_pid and proxy_log.
+start_proxy() {
+	local label=$1 replace=()
+
+	[ $# -lt 2 ] || replace=(--replace "$2")
+	proxy_log=$T/mitm-$label.log
+	_ck_spawn "$proxy_log" python3 "$top/tests/mitm.py" --port "$proxy_port" \
+		--upstream-port "$pebble_port" --cert "$CK_PEBBLE_DIR/localhost.pem" \
+		--key "$CK_PEBBLE_DIR/localhost.key" --cafile "$CK_CA_BUNDLE" "${replace[@]}"
+	proxy_pid=$CK_LAST_PID
+	ck_wait_port "mitm proxy (127.0.0.1:$proxy_port)" "$proxy_pid" "$proxy_log" "$proxy_port" ||
+		fail "the proxy did not start"
+}
+
+# snapshot: the installed set and everything beside it, as text: the
+# entries of the certificate directory with their link targets, and the
+# SHA-256 of every file of current.
+snapshot() {
+	(
+		cd "$certs"
+		find . -mindepth 1 -maxdepth 1 -printf '%f %y %l\n' | sort
+		sha256sum current/*
+	) || fail "cannot read $certs"
+}
+
+# --- the proxy alone changes nothing ---------------------------------------
+serial0=$(cert_serial "$cur/cert.pem")
+start_proxy pass
+run_ck 0 -c "$proxy_conf" renew --force
+ck_stop "$proxy_pid"
+downloads=$(grep -c "^mitm: POST /certZ/[^ ]* -> 200\$" "$proxy_log") || true
+assert_eq 1 "$downloads" "certificate downloads relayed untouched by the proxy"
+assert_not_contains "$(cat "$proxy_log")" "tampered" "proxy log in pass-through mode"
+assert_not_contains "$(cat "$proxy_log")" "upstream failed" "proxy log in pass-through mode"
+assert_ne "$serial0" "$(cert_serial "$cur/cert.pem")" "serial after the renewal through the proxy"
+s=$(status_json "$conf")
+assert_eq success "$(json_get "$s" '.certificates[0].last_result')" "last_result through the proxy"
+note "pass-through: renewal through the proxy succeeded ($(grep -c -- ' -> ' "$proxy_log") requests relayed)"
+
+# --- what the hostile CA will hand over ------------------------------------
+key_pub=$(key_pubkey "$cur/key.pem")
+
+# A genuine Pebble chain for another key.
+ck_write_config "$T/otherkey.conf" "$T/state-otherkey" "key = ec-p256"
+run_ck 0 -c "$T/otherkey.conf" renew
+otherkey=$T/state-otherkey/certs/device/current/fullchain.pem
+assert_ne "$key_pub" "$(cert_pubkey "$otherkey")" "public key of the other key's certificate"
+
+# A genuine Pebble chain for our key but other names.
+ck_write_config "$T/othernames.conf" "$T/state-othernames" "key = ec-p256" "key_reuse = yes" \
+	"key_file = $cur/key.pem"
+sed -i 's/^domains = .*/domains = other-1.test/' "$T/othernames.conf"
+run_ck 0 -c "$T/othernames.conf" renew
+othernames=$T/state-othernames/certs/device/current/fullchain.pem
+assert_eq "$key_pub" "$(cert_pubkey "$othernames")" "public key of the other names' certificate"
+san=$(openssl x509 -in "$othernames" -noout -ext subjectAltName) || fail "cannot read $othernames"
+assert_contains "$san" "DNS:other-1.test" "names of the other names' certificate"
+assert_not_contains "$san" "device-1.test" "names of the other names' certificate"
+
+printf 'this is not a certificate\n<html>502 Bad Gateway</html>\n' >"$T/garbage.pem"
+# A good chain (ours, for our names) with a private key appended.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/stray.key" 2>/dev/null ||
+	fail "openssl genpkey"
+cat "$cur/fullchain.pem" "$T/stray.key" >"$T/privkey.pem"
+: >"$T/empty.pem"
+# Our own valid leaf: alone, and followed by a root that did not sign it.
+cp "$cur/cert.pem" "$T/leafonly.pem"
+cat "$cur/cert.pem" "$CK_CA_BUNDLE" >"$T/stranger.pem"
+
+# --- each one is refused, and nothing changes ------------------------------
+before=$(snapshot)
+serial=$(cert_serial "$cur/cert.pem")
+note "installed serial $serial; now through the tampering proxy"
+
+# refused LABEL FILE REASON: a forced renewal through the proxy serving
+# FILE as the certificate exits 1 naming REASON, records it in status, and
+# leaves the installed set untouched.
+refused() {
+	local label=$1 file=$2 reason=$3 s
+
+	start_proxy "$label" "$file"
+	run_ck 1 -c "$proxy_conf" renew --force
+	ck_stop "$proxy_pid"
+	# The proxy did swap the download: the refusal is certkeeper's doing.
+	grep -q "^mitm: POST /certZ/[^ ]* -> 200 (tampered: " "$proxy_log" ||
+		fail "$label: the proxy tampered with no certificate download (see $proxy_log)"
+	assert_contains "$(cat "$ERR")" "$reason" "$label: stderr"
+	assert_eq "$before" "$(snapshot)" "$label: certificate directory and current files"
+	s=$(status_json "$conf")
+	assert_eq failure "$(json_get "$s" '.certificates[0].last_result')" "$label: last_result"
+	assert_contains "$(json_get "$s" '.certificates[0].last_error')" "$reason" "$label: last_error"
+	assert_eq "$serial" "$(hexnorm "$(json_get "$s" '.certificates[0].serial')")" \
+		"$label: serial in status"
+	note "$label: refused ($reason), installed set unchanged"
+}
+
+refused other-key "$otherkey" "certificate's public key does not match our key"
+refused other-names "$othernames" "certificate does not cover device-1.test"
+refused garbage "$T/garbage.pem" "unexpected text at byte 0"
+refused private-key "$T/privkey.pem" 'a "PRIVATE KEY" PEM block is not allowed'
+refused empty "$T/empty.pem" "certificate chain: no certificate"
+refused leaf-only "$T/leafonly.pem" "no issuer certificate in the chain"
+refused stranger-issuer "$T/stranger.pem" "certificate 1 is not signed by certificate 2"
+
+# Nothing is due, so a plain pass asks nothing and keeps what is installed.
+run_ck 0 -c "$conf" renew
+assert_eq "$before" "$(snapshot)" "certificate directory after a pass with nothing due"
