@@ -33,7 +33,6 @@ struct ck_acme {
 	char *nonce;		/* the next Replay-Nonce to use, if any */
 	char *kid;		/* account URL once known */
 	char *thumbprint;	/* of the account key, for key authorizations */
-	unsigned requests;
 };
 
 /* --- helpers ----------------------------------------------------------- */
@@ -170,7 +169,6 @@ ensure_nonce(struct ck_acme *a)
 	memset(&r, 0, sizeof(r));
 	if (a->nonce != NULL)
 		return 0;
-	a->requests++;
 	if (ck_http_request(a->http, "HEAD", a->new_nonce, NULL, 0, &r) != 0)
 		goto out;
 	if (r.status != 200 && r.status != 204) {
@@ -217,8 +215,7 @@ post(struct ck_acme *a, const char *url, const json_t *payload, int use_jwk,
 		/* A nonce is good for one request, whatever its outcome. */
 		free(a->nonce);
 		a->nonce = NULL;
-		a->requests++;
-		if (ck_http_request(a->http, "POST", url, jws, strlen(jws), r) != 0)
+			if (ck_http_request(a->http, "POST", url, jws, strlen(jws), r) != 0)
 			goto out;
 		take_nonce(a, r);
 		if (r->status >= 200 && r->status < 300) {
@@ -364,7 +361,6 @@ ck_acme_new(struct ck_http *http, const char *directory_url, struct ck_signer *a
 	a->account = account;
 	if (ck_jwk_thumbprint(account->pub, &a->thumbprint) != 0)
 		goto out;
-	a->requests++;
 	if (ck_http_request(http, "GET", directory_url, NULL, 0, &r) != 0)
 		goto out;
 	if (r.status != 200) {
@@ -400,12 +396,6 @@ ck_acme_free(struct ck_acme *a)
 	free(a->kid);
 	free(a->thumbprint);
 	free(a);
-}
-
-unsigned
-ck_acme_request_count(const struct ck_acme *a)
-{
-	return a->requests;
 }
 
 int

@@ -25,12 +25,6 @@ ck_log_set_level(int level)
 	log_level = level;
 }
 
-int
-ck_log_get_level(void)
-{
-	return log_level;
-}
-
 static void
 vlog(int level, const char *fmt, va_list ap)
 {

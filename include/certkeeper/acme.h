@@ -45,9 +45,6 @@ int ck_acme_issue(struct ck_acme *a, char *const *domains, size_t ndomains,
     const unsigned char *csr, size_t csrlen, struct ck_http01 *responder, char **pem,
     size_t *pemlen);
 
-/* Requests made through this client so far. */
-unsigned ck_acme_request_count(const struct ck_acme *a);
-
 /*
  * Formats an RFC 7807 problem document (sanitized type, detail, and
  * subproblems) into buf.  Returns 0, or -1 if body is not a problem.

@@ -23,7 +23,6 @@ enum ck_log_level {
 #define CK_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 void ck_log_set_level(int level);
-int ck_log_get_level(void);
 
 /* Writes "certkeeper: LEVEL: message" to stderr when level is enabled. */
 void ck_log(int level, const char *fmt, ...) CK_PRINTF(2, 3);
