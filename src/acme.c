@@ -215,7 +215,7 @@ post(struct ck_acme *a, const char *url, const json_t *payload, int use_jwk,
 		/* A nonce is good for one request, whatever its outcome. */
 		free(a->nonce);
 		a->nonce = NULL;
-			if (ck_http_request(a->http, "POST", url, jws, strlen(jws), r) != 0)
+		if (ck_http_request(a->http, "POST", url, jws, strlen(jws), r) != 0)
 			goto out;
 		take_nonce(a, r);
 		if (r->status >= 200 && r->status < 300) {

@@ -1,0 +1,822 @@
+/*
+ * test_acme.c: the ACME flow (acme.c) against a scripted CA.
+ *
+ * The binary is linked with -Wl,--wrap=ck_http_request.  The
+ * __wrap_ck_http_request below is the CA: each request must match the next
+ * step of a script (method and URL); it is answered with the step's status,
+ * body and headers (Replay-Nonce, Location, Retry-After) and recorded.
+ * Every POST is verified as a JWS with the account key, and its protected
+ * header must carry the request URL and the Replay-Nonce of the response
+ * just before it.  Objects are scripted as already final where possible so
+ * that acme.c's poll delays (250 ms and up) are not spent.
+ *
+ * Where an authorization is pending, a real http-01 responder listens on a
+ * free port; at the challenge POST the script asks it, over loopback, what
+ * it serves for the token.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "certkeeper/acme.h"
+#include "certkeeper/http.h"
+#include "certkeeper/http01.h"
+#include "certkeeper/jws.h"
+#include "certkeeper/keys.h"
+#include "certkeeper/log.h"
+#include "certkeeper/signer.h"
+
+#define CA		"https://ca.test"
+#define U_DIR		CA "/dir"
+#define U_NONCE		CA "/nonce"
+#define U_NEWACCT	CA "/acct/new"
+#define U_NEWORDER	CA "/order/new"
+#define U_ACCT		CA "/acct/1"
+#define U_ORDER		CA "/order/1"
+#define U_FINALIZE	CA "/order/1/finalize"
+#define U_CERT		CA "/cert/1"
+#define U_AUTHZ1	CA "/authz/1"
+#define U_AUTHZ2	CA "/authz/2"
+#define U_CHALL1	CA "/chall/1"
+#define U_CHALL2	CA "/chall/2"
+
+#define DIR_BODY "{\"newNonce\":\"" U_NONCE "\",\"newAccount\":\"" U_NEWACCT "\"," \
+	"\"newOrder\":\"" U_NEWORDER "\",\"revokeCert\":\"" CA "/revoke\"," \
+	"\"meta\":{\"termsOfService\":\"" CA "/tos\"}}"
+#define ACCT_BODY "{\"status\":\"valid\",\"contact\":[\"mailto:admin@a.example\"]}"
+#define ORDER_PENDING_1 "{\"status\":\"pending\",\"identifiers\":[{\"type\":\"dns\"," \
+	"\"value\":\"a.example\"}],\"authorizations\":[\"" U_AUTHZ1 "\"],\"finalize\":\"" \
+	U_FINALIZE "\"}"
+#define ORDER_READY "{\"status\":\"ready\",\"authorizations\":[\"" U_AUTHZ1 "\"]," \
+	"\"finalize\":\"" U_FINALIZE "\"}"
+#define ORDER_VALID "{\"status\":\"valid\",\"finalize\":\"" U_FINALIZE "\"," \
+	"\"certificate\":\"" U_CERT "\"}"
+#define BADNONCE "{\"type\":\"urn:ietf:params:acme:error:badNonce\"," \
+	"\"detail\":\"JWS has an invalid anti-replay nonce\",\"status\":400}"
+#define PEM "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUdGVzdA==\n" \
+	"-----END CERTIFICATE-----\n"
+#define TOKEN "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA"
+
+#define MAX_STEPS 64
+
+struct step {
+	char *method;		/* the request expected */
+	char *url;
+	long status;		/* the answer */
+	char *body;
+	char *nonce;
+	char *location;
+	char *retry_after;
+};
+
+struct rec {
+	char *method;
+	char *url;
+	json_t *hdr;		/* POST: the verified protected header */
+	char *payload;		/* POST: the verified payload ("" for POST-as-GET) */
+};
+
+static struct {
+	struct step steps[MAX_STEPS];
+	size_t nsteps;
+	struct rec recs[MAX_STEPS];
+	size_t nrecs;
+	const char *prev_nonce;	/* Replay-Nonce of the latest response, or NULL */
+	unsigned nonce_seq;
+	int probe_port;		/* responder to ask at the challenge POST; 0: none */
+	long probe_status;	/* what it answered */
+	char probe_body[512];
+} S;
+
+static struct ck_signer *signer;
+static char *thumbprint;
+static int fake_http_storage;
+#define FAKE_HTTP ((struct ck_http *)(void *)&fake_http_storage)
+
+static char *
+xstrdup(const char *s)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	assert_non_null(p = strdup(s));
+	return p;
+}
+
+/* Appends a step; HEAD and POST answers get a fresh Replay-Nonce by default. */
+static struct step *
+step(const char *method, const char *url, long status, const char *body, const char *location)
+{
+	struct step *s;
+	char nonce[32];
+
+	assert_true(S.nsteps < MAX_STEPS);
+	s = &S.steps[S.nsteps++];
+	s->method = xstrdup(method);
+	s->url = xstrdup(url);
+	s->status = status;
+	s->body = xstrdup(body);
+	s->location = xstrdup(location);
+	if (strcmp(method, "GET") != 0) {
+		snprintf(nonce, sizeof(nonce), "nonce-%03u", ++S.nonce_seq);
+		s->nonce = xstrdup(nonce);
+	}
+	return s;
+}
+
+static void
+reset_state(void)
+{
+	size_t i;
+
+	for (i = 0; i < S.nsteps; i++) {
+		free(S.steps[i].method);
+		free(S.steps[i].url);
+		free(S.steps[i].body);
+		free(S.steps[i].nonce);
+		free(S.steps[i].location);
+		free(S.steps[i].retry_after);
+	}
+	for (i = 0; i < S.nrecs; i++) {
+		free(S.recs[i].method);
+		free(S.recs[i].url);
+		json_decref(S.recs[i].hdr);
+		free(S.recs[i].payload);
+	}
+	memset(&S, 0, sizeof(S));
+	ck_clear_error();
+}
+
+static int
+setup(void **state)
+{
+	reset_state();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	reset_state();
+	return 0;
+}
+
+/* Returns a loopback port that was free a moment ago. */
+static int
+free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd, port;
+
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+/* GETs the challenge path for token from the responder on 127.0.0.1:port, into S.probe_*. */
+static void
+probe(int port, const char *token)
+{
+	struct sockaddr_in sin;
+	struct timeval tv = { 5, 0 };
+	char req[512], resp[4096];
+	const char *body;
+	size_t have = 0;
+	ssize_t n;
+	int fd;
+
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	snprintf(req, sizeof(req), "GET /.well-known/acme-challenge/%s HTTP/1.0\r\n"
+	    "Host: 127.0.0.1\r\n\r\n", token);
+	assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+	while (have < sizeof(resp) - 1 && (n = recv(fd, resp + have, sizeof(resp) - 1 - have,
+	    0)) > 0)
+		have += (size_t)n;
+	close(fd);
+	resp[have] = '\0';
+	assert_int_equal(sscanf(resp, "HTTP/1.%*d %ld", &S.probe_status), 1);
+	body = strstr(resp, "\r\n\r\n");
+	assert_non_null(body);
+	snprintf(S.probe_body, sizeof(S.probe_body), "%s", body + 4);
+}
+
+/* Checks a POST body: a JWS by the account key for url, on the previous response's nonce. */
+static void
+check_jws(struct rec *r, const char *url, const char *body, size_t bodylen)
+{
+	const char *hurl, *nonce;
+
+	assert_non_null(body);
+	assert_int_equal(strlen(body), bodylen);
+	if (ck_jws_verify(body, signer->pub, &r->hdr, &r->payload) != 0)
+		fail_msg("POST %s: the JWS does not verify with the account key", url);
+	hurl = json_string_value(json_object_get(r->hdr, "url"));
+	assert_non_null(hurl);
+	assert_string_equal(hurl, url);
+	if (S.prev_nonce == NULL)
+		fail_msg("POST %s: the previous response carried no Replay-Nonce", url);
+	nonce = json_string_value(json_object_get(r->hdr, "nonce"));
+	if (nonce == NULL || strcmp(nonce, S.prev_nonce) != 0)
+		fail_msg("POST %s: nonce \"%s\", but the previous response gave \"%s\"", url,
+		    nonce ? nonce : "(none)", S.prev_nonce);
+	/* RFC 8555 6.2: exactly one of jwk and kid. */
+	assert_true((json_object_get(r->hdr, "jwk") == NULL) !=
+	    (json_object_get(r->hdr, "kid") == NULL));
+}
+
+int __wrap_ck_http_request(struct ck_http *h, const char *method, const char *url,
+    const char *body, size_t bodylen, struct ck_http_resp *resp);
+
+/* The scripted CA (replaces ck_http_request at link time). */
+int
+__wrap_ck_http_request(struct ck_http *h, const char *method, const char *url,
+    const char *body, size_t bodylen, struct ck_http_resp *resp)
+{
+	struct step *s;
+	struct rec *r;
+
+	memset(resp, 0, sizeof(*resp));
+	assert_ptr_equal(h, FAKE_HTTP);
+	if (S.nrecs >= S.nsteps)
+		fail_msg("unscripted request #%zu: %s %s", S.nrecs, method, url);
+	s = &S.steps[S.nrecs];
+	r = &S.recs[S.nrecs++];
+	r->method = xstrdup(method);
+	r->url = xstrdup(url);
+	if (strcmp(method, s->method) != 0 || strcmp(url, s->url) != 0)
+		fail_msg("request #%zu: %s %s, but the script expects %s %s", S.nrecs - 1,
+		    method, url, s->method, s->url);
+	if (strcmp(method, "POST") == 0) {
+		check_jws(r, url, body, bodylen);
+		if (S.probe_port != 0 && strncmp(url, CA "/chall/", strlen(CA "/chall/")) == 0)
+			probe(S.probe_port, TOKEN);
+	} else {
+		assert_null(body);
+		assert_int_equal(bodylen, 0);
+	}
+	S.prev_nonce = s->nonce;
+	resp->status = s->status;
+	resp->body = xstrdup(s->body ? s->body : "");
+	resp->len = strlen(resp->body);
+	resp->content_type = xstrdup(s->status >= 400 ? "application/problem+json" :
+	    "application/json");
+	resp->nonce = xstrdup(s->nonce);
+	resp->location = xstrdup(s->location);
+	resp->retry_after = xstrdup(s->retry_after);
+	return 0;
+}
+
+/* --- helpers for the tests --------------------------------------------- */
+
+static size_t
+count_method(const char *method)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < S.nrecs; i++)
+		if (strcmp(S.recs[i].method, method) == 0)
+			n++;
+	return n;
+}
+
+static size_t
+count_url(const char *url)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < S.nrecs; i++)
+		if (strcmp(S.recs[i].url, url) == 0)
+			n++;
+	return n;
+}
+
+static const char *
+hdr_str(size_t i, const char *name)
+{
+	assert_true(i < S.nrecs);
+	assert_non_null(S.recs[i].hdr);
+	return json_string_value(json_object_get(S.recs[i].hdr, name));
+}
+
+static void
+assert_error_has(const char *needle)
+{
+	if (strstr(ck_last_error(), needle) == NULL)
+		fail_msg("last error \"%s\" does not contain \"%s\"", ck_last_error(), needle);
+}
+
+/* Scripts the directory (without a nonce), newNonce and newAccount; makes the client. */
+static struct ck_acme *
+client_with_account(void)
+{
+	struct ck_acme *a = NULL;
+	char *url = NULL;
+
+	step("GET", U_DIR, 200, DIR_BODY, NULL);
+	step("HEAD", U_NONCE, 200, "", NULL);
+	step("POST", U_NEWACCT, 201, ACCT_BODY, U_ACCT);
+	assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_account(a, NULL, NULL, 0, &url), 0);
+	assert_string_equal(url, U_ACCT);
+	free(url);
+	return a;
+}
+
+static int
+issue(struct ck_acme *a, struct ck_http01 *responder, char **pem, size_t *pemlen)
+{
+	static char d1[] = "a.example";
+	static char *const domains[] = { d1 };
+	static const unsigned char csr[] = { 0x30, 0x82, 0x00 };
+
+	return ck_acme_issue(a, domains, 1, csr, sizeof(csr), responder, pem, pemlen);
+}
+
+/* Scripts newOrder (pending), the pending authorization and the challenge POST. */
+static void
+script_pending_authz(void)
+{
+	step("POST", U_NEWORDER, 201, ORDER_PENDING_1, U_ORDER);
+	/* dns-01 first: the client must pick http-01. */
+	step("POST", U_AUTHZ1, 200, "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\","
+	    "\"value\":\"a.example\"},\"challenges\":[{\"type\":\"dns-01\",\"url\":\"" U_CHALL2
+	    "\",\"token\":\"" TOKEN "\",\"status\":\"pending\"},{\"type\":\"http-01\",\"url\":\""
+	    U_CHALL1 "\",\"token\":\"" TOKEN "\",\"status\":\"pending\"}]}", NULL);
+	step("POST", U_CHALL1, 200, "{\"type\":\"http-01\",\"url\":\"" U_CHALL1 "\","
+	    "\"token\":\"" TOKEN "\",\"status\":\"processing\"}", NULL);
+}
+
+/* --- the tests ---------------------------------------------------------- */
+
+/* Broken: the basic flow, nonce discipline (fresh nonce per POST, one HEAD), jwk/kid use or the CSR encoding. */
+static void
+test_happy_path(void **state)
+{
+	static char d1[] = "a.example", d2[] = "www.a.example";
+	static char *const domains[] = { d1, d2 };
+	/* Bytes whose base64 differs from base64url ("+/" vs "-_") and that would be padded. */
+	static const unsigned char csr[] = { 0x30, 0x82, 0x00, 0xfb, 0xef, 0xbe, 0xff, 0xff, 0xff,
+	    0x3e };
+	struct ck_acme *a = NULL;
+	json_t *jwk, *payload, *want;
+	json_error_t jerr;
+	char *url = NULL, *pem = NULL;
+	size_t pemlen = 0, i;
+
+	step("GET", U_DIR, 200, DIR_BODY, NULL);
+	step("HEAD", U_NONCE, 200, "", NULL);
+	step("POST", U_NEWACCT, 201, ACCT_BODY, U_ACCT);
+	step("POST", U_NEWORDER, 201, ORDER_READY, U_ORDER);
+	step("POST", U_FINALIZE, 200, "{\"status\":\"processing\",\"finalize\":\"" U_FINALIZE
+	    "\"}", NULL);
+	step("POST", U_ORDER, 200, ORDER_VALID, NULL);
+	step("POST", U_CERT, 200, PEM, NULL);
+
+	assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_account(a, "mailto:admin@a.example", NULL, 0, &url), 0);
+	assert_string_equal(url, U_ACCT);
+	assert_int_equal(ck_acme_issue(a, domains, 2, csr, sizeof(csr), NULL, &pem, &pemlen), 0);
+	assert_int_equal(S.nrecs, S.nsteps);
+	assert_non_null(pem);
+	assert_int_equal(pemlen, strlen(PEM));
+	assert_memory_equal(pem, PEM, pemlen);
+
+	assert_int_equal(count_method("HEAD"), 1);
+	for (i = 2; i < S.nrecs; i++) {
+		assert_string_equal(S.recs[i].method, "POST");
+		assert_non_null(hdr_str(i, "nonce"));
+		assert_non_null(S.steps[i - 1].nonce);
+		assert_string_equal(hdr_str(i, "nonce"), S.steps[i - 1].nonce);
+	}
+	/* newAccount: the key itself, and agreement to the terms. */
+	assert_null(json_object_get(S.recs[2].hdr, "kid"));
+	assert_non_null(jwk = ck_jwk(signer->pub));
+	assert_true(json_equal(json_object_get(S.recs[2].hdr, "jwk"), jwk));
+	json_decref(jwk);
+	assert_non_null(payload = json_loads(S.recs[2].payload, 0, &jerr));
+	assert_true(json_is_true(json_object_get(payload, "termsOfServiceAgreed")));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(payload, "contact"),
+	    0)), "mailto:admin@a.example");
+	json_decref(payload);
+	/* Everything after: the account URL as kid. */
+	for (i = 3; i < S.nrecs; i++) {
+		assert_null(json_object_get(S.recs[i].hdr, "jwk"));
+		assert_non_null(hdr_str(i, "kid"));
+		assert_string_equal(hdr_str(i, "kid"), U_ACCT);
+	}
+	assert_non_null(payload = json_loads(S.recs[3].payload, 0, &jerr));
+	assert_non_null(want = json_pack("{s:[{s:s,s:s},{s:s,s:s}]}", "identifiers", "type", "dns",
+	    "value", "a.example", "type", "dns", "value", "www.a.example"));
+	assert_true(json_equal(payload, want));
+	json_decref(want);
+	json_decref(payload);
+	assert_non_null(payload = json_loads(S.recs[4].payload, 0, &jerr));
+	assert_int_equal(json_object_size(payload), 1);
+	assert_string_equal(json_string_value(json_object_get(payload, "csr")), "MIIA----____Pg");
+	json_decref(payload);
+	/* POST-as-GET (order poll, download): empty payload, not "{}". */
+	assert_string_equal(S.recs[5].payload, "");
+	assert_string_equal(S.recs[6].payload, "");
+
+	free(pem);
+	free(url);
+	ck_acme_free(a);
+}
+
+/* Broken: the client would follow a plain-http directory entry (requests in clear, open to tampering). */
+static void
+test_directory_http_refused(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *body;
+	} cases[] = {
+		{ "newNonce", "{\"newNonce\":\"http://ca.test/nonce\",\"newAccount\":\"" U_NEWACCT
+		    "\",\"newOrder\":\"" U_NEWORDER "\"}" },
+		{ "newAccount", "{\"newNonce\":\"" U_NONCE "\",\"newAccount\":\"http://ca.test/acct"
+		    "\",\"newOrder\":\"" U_NEWORDER "\"}" },
+		{ "newOrder", "{\"newNonce\":\"" U_NONCE "\",\"newAccount\":\"" U_NEWACCT "\","
+		    "\"newOrder\":\"http://ca.test/order\"}" },
+	};
+	struct ck_acme *a = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		reset_state();
+		step("GET", U_DIR, 200, cases[i].body, NULL);
+		assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), -1);
+		assert_null(a);
+		assert_error_has("not an https URL");
+		assert_error_has(cases[i].name);
+		assert_int_equal(S.nrecs, 1);
+	}
+}
+
+/* Broken: an order in an unknown state would be finalized (not fail-closed). */
+static void
+test_order_unknown_status(void **state)
+{
+	struct ck_acme *a = client_with_account();
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	step("POST", U_NEWORDER, 201, "{\"status\":\"bogus\",\"authorizations\":[\"" U_AUTHZ1
+	    "\"],\"finalize\":\"" U_FINALIZE "\"}", U_ORDER);
+	assert_int_equal(issue(a, NULL, &pem, &pemlen), -1);
+	assert_null(pem);
+	assert_error_has("order is bogus");
+	assert_int_equal(count_url(U_FINALIZE), 0);
+	assert_int_equal(S.nrecs, S.nsteps);
+	ck_acme_free(a);
+}
+
+/* Broken: an order the CA turned invalid would not say why (the problem's detail). */
+static void
+test_order_invalid_reports_problem(void **state)
+{
+	struct ck_acme *a = client_with_account();
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	step("POST", U_NEWORDER, 201, ORDER_READY, U_ORDER);
+	step("POST", U_FINALIZE, 200, "{\"status\":\"processing\"}", NULL);
+	step("POST", U_ORDER, 200, "{\"status\":\"invalid\",\"error\":{\"type\":"
+	    "\"urn:ietf:params:acme:error:badCSR\",\"detail\":\"CSR names a.example twice\"}}",
+	    NULL);
+	assert_int_equal(issue(a, NULL, &pem, &pemlen), -1);
+	assert_null(pem);
+	assert_error_has("order is invalid");
+	assert_error_has("badCSR: CSR names a.example twice");
+	assert_int_equal(count_url(U_CERT), 0);
+	assert_int_equal(S.nrecs, S.nsteps);
+	ck_acme_free(a);
+}
+
+/* Broken: a server-chosen token could make the responder path escape .well-known (path traversal). */
+static void
+test_bad_token_refused(void **state)
+{
+	static const char *const tokens[] = { "../../../../etc/passwd", "abcdefghijklmnop/qrstuvw" };
+	struct ck_http01 *resp = NULL;
+	struct ck_acme *a = client_with_account();
+	char body[1024], *pem = NULL;
+	size_t pemlen = 0, i;
+
+	/* A running responder, so that only the token check can stop the flow. */
+	assert_int_equal(ck_http01_start(free_port(), &resp), 0);
+	for (i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+		ck_clear_error();
+		step("POST", U_NEWORDER, 201, ORDER_PENDING_1, U_ORDER);
+		snprintf(body, sizeof(body), "{\"status\":\"pending\",\"identifier\":{\"type\":"
+		    "\"dns\",\"value\":\"a.example\"},\"challenges\":[{\"type\":\"http-01\","
+		    "\"url\":\"" U_CHALL1 "\",\"token\":\"%s\",\"status\":\"pending\"}]}", tokens[i]);
+		step("POST", U_AUTHZ1, 200, body, NULL);
+		assert_int_equal(issue(a, resp, &pem, &pemlen), -1);
+		assert_null(pem);
+		/* acme.c's own check, not the responder's refusal, must have stopped it. */
+		assert_error_has("token that is not base64url");
+		assert_int_equal(count_url(U_CHALL1), 0);
+		assert_int_equal(S.nrecs, S.nsteps);
+	}
+	ck_http01_stop(resp);
+	ck_acme_free(a);
+}
+
+/* Broken: a pending authorization is not answered (key authorization served before the challenge POST, {} payload, withdrawn after). */
+static void
+test_pending_authz_answered(void **state)
+{
+	struct ck_http01 *resp = NULL;
+	struct ck_acme *a = client_with_account();
+	char want[256], *pem = NULL;
+	size_t pemlen = 0;
+	int port = free_port();
+
+	assert_int_equal(ck_http01_start(port, &resp), 0);
+	S.probe_port = port;
+	script_pending_authz();
+	step("POST", U_AUTHZ1, 200, "{\"status\":\"valid\",\"identifier\":{\"type\":\"dns\","
+	    "\"value\":\"a.example\"}}", NULL);
+	step("POST", U_ORDER, 200, ORDER_READY, NULL);
+	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
+	step("POST", U_CERT, 200, PEM, NULL);
+	assert_int_equal(issue(a, resp, &pem, &pemlen), 0);
+	assert_string_equal(pem, PEM);
+	assert_int_equal(S.nrecs, S.nsteps);
+
+	snprintf(want, sizeof(want), "%s.%s", TOKEN, thumbprint);
+	assert_int_equal(S.probe_status, 200);
+	assert_string_equal(S.probe_body, want);
+	assert_int_equal(count_url(U_CHALL2), 0);
+	assert_string_equal(S.recs[5].url, U_CHALL1);
+	assert_string_equal(S.recs[5].payload, "{}");
+	probe(port, TOKEN);
+	assert_int_equal(S.probe_status, 404);
+
+	free(pem);
+	ck_http01_stop(resp);
+	ck_acme_free(a);
+}
+
+/* Broken: a failed validation would not name the domain or the CA's reason. */
+static void
+test_authz_invalid_reports_reason(void **state)
+{
+	struct ck_http01 *resp = NULL;
+	struct ck_acme *a = client_with_account();
+	char *pem = NULL;
+	size_t pemlen = 0;
+	int port = free_port();
+
+	assert_int_equal(ck_http01_start(port, &resp), 0);
+	script_pending_authz();
+	/* One more poll, after the shortest wait acme.c allows for Retry-After: 0. */
+	step("POST", U_AUTHZ1, 200, "{\"status\":\"pending\"}", NULL)->retry_after = xstrdup("0");
+	step("POST", U_AUTHZ1, 200, "{\"status\":\"invalid\",\"identifier\":{\"type\":\"dns\","
+	    "\"value\":\"a.example\"},\"challenges\":[{\"type\":\"http-01\",\"url\":\"" U_CHALL1
+	    "\",\"token\":\"" TOKEN "\",\"status\":\"invalid\",\"error\":{\"type\":"
+	    "\"urn:ietf:params:acme:error:connection\",\"detail\":\"198.51.100.7: Fetching "
+	    "http://a.example/.well-known/acme-challenge/x: Connection refused\"}}]}", NULL);
+	assert_int_equal(issue(a, resp, &pem, &pemlen), -1);
+	assert_null(pem);
+	assert_error_has("authorization for a.example failed");
+	assert_error_has("connection: 198.51.100.7: Fetching "
+	    "http://a.example/.well-known/acme-challenge/x: Connection refused");
+	assert_int_equal(count_url(U_FINALIZE), 0);
+	assert_int_equal(S.nrecs, S.nsteps);
+	/* Withdrawn on failure too. */
+	probe(port, TOKEN);
+	assert_int_equal(S.probe_status, 404);
+	ck_http01_stop(resp);
+	ck_acme_free(a);
+}
+
+/* Broken: a badNonce answer is not retried with its fresh nonce (or without one, after a new HEAD). */
+static void
+test_badnonce_retried(void **state)
+{
+	struct ck_acme *a = NULL;
+	json_t *acct = NULL;
+	char *url = NULL;
+
+	step("GET", U_DIR, 200, DIR_BODY, NULL);
+	step("HEAD", U_NONCE, 200, "", NULL);
+	step("POST", U_NEWACCT, 400, BADNONCE, NULL);
+	step("POST", U_NEWACCT, 201, ACCT_BODY, U_ACCT);
+	assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_account(a, NULL, NULL, 0, &url), 0);
+	assert_string_equal(url, U_ACCT);
+	assert_int_equal(count_url(U_NEWACCT), 2);
+	assert_string_equal(hdr_str(3, "nonce"), S.steps[2].nonce);
+	assert_int_equal(count_method("HEAD"), 1);
+
+	/* A badNonce answer without a Replay-Nonce: a new HEAD, then the retry. */
+	step("POST", U_ACCT, 400, BADNONCE, NULL);
+	free(S.steps[S.nsteps - 1].nonce);
+	S.steps[S.nsteps - 1].nonce = NULL;
+	step("HEAD", U_NONCE, 200, "", NULL);
+	step("POST", U_ACCT, 200, ACCT_BODY, NULL);
+	assert_int_equal(ck_acme_account_fetch(a, &acct), 0);
+	assert_string_equal(json_string_value(json_object_get(acct, "status")), "valid");
+	assert_int_equal(count_method("HEAD"), 2);
+	assert_int_equal(S.nrecs, S.nsteps);
+	json_decref(acct);
+	free(url);
+	ck_acme_free(a);
+}
+
+/* Broken: a CA answering badNonce forever would make the client loop (or give up too early). */
+static void
+test_badnonce_bounded(void **state)
+{
+	struct ck_acme *a = NULL;
+	char *url = NULL;
+	int i;
+
+	step("GET", U_DIR, 200, DIR_BODY, NULL);
+	step("HEAD", U_NONCE, 200, "", NULL);
+	for (i = 0; i < CK_ACME_MAX_BADNONCE + 1; i++)
+		step("POST", U_NEWACCT, 400, BADNONCE, NULL);
+	assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_account(a, NULL, NULL, 0, &url), -1);
+	assert_null(url);
+	assert_int_equal(count_method("POST"), CK_ACME_MAX_BADNONCE + 1);
+	assert_int_equal(S.nrecs, S.nsteps);
+	assert_error_has("newAccount");
+	assert_error_has("badNonce: JWS has an invalid anti-replay nonce");
+	ck_acme_free(a);
+}
+
+/* Broken: a stored account URL would still cost a newAccount round trip, or not be used as kid. */
+static void
+test_known_account_url(void **state)
+{
+	struct ck_acme *a = NULL;
+	json_t *acct = NULL;
+	char *url = NULL;
+
+	step("GET", U_DIR, 200, DIR_BODY, NULL);
+	assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_account(a, NULL, CA "/acct/7", 0, &url), 0);
+	assert_string_equal(url, CA "/acct/7");
+	assert_int_equal(S.nrecs, 1);
+
+	step("HEAD", U_NONCE, 200, "", NULL);
+	step("POST", CA "/acct/7", 200, ACCT_BODY, NULL);
+	assert_int_equal(ck_acme_account_fetch(a, &acct), 0);
+	assert_non_null(hdr_str(2, "kid"));
+	assert_string_equal(hdr_str(2, "kid"), CA "/acct/7");
+	assert_string_equal(S.recs[2].payload, "");
+	json_decref(acct);
+	free(url);
+	ck_acme_free(a);
+}
+
+/* Broken: control characters from the CA reach the log and last_error (terminal/log injection). */
+static void
+test_problem_sanitized(void **state)
+{
+	struct ck_acme *a = NULL;
+	const char *err;
+	char *url = NULL;
+	size_t i;
+
+	step("GET", U_DIR, 200, DIR_BODY, NULL);
+	step("HEAD", U_NONCE, 200, "", NULL);
+	step("POST", U_NEWACCT, 403, "{\"type\":\"urn:ietf:params:acme:error:unauthorized\","
+	    "\"detail\":\"no\\u001b[31m\\r\\nFAKE: ok\\u007f\\u00e9\"}", NULL);
+	assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_account(a, NULL, NULL, 0, &url), -1);
+	err = ck_last_error();
+	assert_error_has("unauthorized: no?[31m??FAKE: ok???");
+	for (i = 0; err[i] != '\0'; i++)
+		if ((unsigned char)err[i] < 0x20 || (unsigned char)err[i] > 0x7e)
+			fail_msg("byte 0x%02x at %zu of the last error", (unsigned char)err[i], i);
+	ck_acme_free(a);
+}
+
+/* Broken: a body that is not a JSON object (an HTML error page, an array) would be taken as an order. */
+static void
+test_not_json_refused(void **state)
+{
+	struct ck_acme *a = client_with_account();
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	step("POST", U_NEWORDER, 201, "<html><body>Service Unavailable</body></html>", U_ORDER);
+	assert_int_equal(issue(a, NULL, &pem, &pemlen), -1);
+	assert_null(pem);
+	assert_error_has("newOrder: the server's answer is not a JSON object");
+
+	ck_clear_error();
+	step("POST", U_NEWORDER, 201, "[\"ready\"]", U_ORDER);
+	assert_int_equal(issue(a, NULL, &pem, &pemlen), -1);
+	assert_null(pem);
+	assert_error_has("newOrder: the server's answer is not a JSON object");
+	assert_int_equal(S.nrecs, S.nsteps);
+	ck_acme_free(a);
+}
+
+/* Broken: an authorization the CA already holds as valid would be challenged again. */
+static void
+test_valid_authz_skipped(void **state)
+{
+	static char d1[] = "a.example", d2[] = "b.example";
+	static char *const domains[] = { d1, d2 };
+	static const unsigned char csr[] = { 0x30, 0x82, 0x00 };
+	struct ck_acme *a = client_with_account();
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	step("POST", U_NEWORDER, 201, "{\"status\":\"pending\",\"authorizations\":[\"" U_AUTHZ1
+	    "\",\"" U_AUTHZ2 "\"],\"finalize\":\"" U_FINALIZE "\"}", U_ORDER);
+	step("POST", U_AUTHZ1, 200, "{\"status\":\"valid\",\"identifier\":{\"type\":\"dns\","
+	    "\"value\":\"a.example\"},\"challenges\":[{\"type\":\"http-01\",\"url\":\"" U_CHALL1
+	    "\",\"token\":\"" TOKEN "\",\"status\":\"valid\"}]}", NULL);
+	step("POST", U_AUTHZ2, 200, "{\"status\":\"valid\",\"identifier\":{\"type\":\"dns\","
+	    "\"value\":\"b.example\"},\"challenges\":[{\"type\":\"http-01\",\"url\":\"" U_CHALL2
+	    "\",\"token\":\"" TOKEN "\",\"status\":\"valid\"}]}", NULL);
+	step("POST", U_ORDER, 200, ORDER_READY, NULL);
+	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
+	step("POST", U_CERT, 200, PEM, NULL);
+	/* No responder: none may be needed. */
+	assert_int_equal(ck_acme_issue(a, domains, 2, csr, sizeof(csr), NULL, &pem, &pemlen), 0);
+	assert_string_equal(pem, PEM);
+	assert_int_equal(count_url(U_CHALL1), 0);
+	assert_int_equal(count_url(U_CHALL2), 0);
+	assert_int_equal(S.nrecs, S.nsteps);
+	free(pem);
+	ck_acme_free(a);
+}
+
+static int
+group_setup(void **state)
+{
+	EVP_PKEY *pkey = NULL;
+
+	ck_log_set_level(CK_LOG_WARN);
+	if (ck_soft_generate(CK_KEY_EC_P256, &pkey) != 0)
+		return -1;
+	if (ck_soft_signer_new(pkey, &signer) != 0) {
+		EVP_PKEY_free(pkey);
+		return -1;
+	}
+	return ck_jwk_thumbprint(signer->pub, &thumbprint);
+}
+
+static int
+group_teardown(void **state)
+{
+	reset_state();
+	ck_signer_free(signer);
+	free(thumbprint);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_happy_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_directory_http_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_unknown_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_invalid_reports_problem, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_token_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_authz_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_authz_invalid_reports_reason, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_badnonce_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_badnonce_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_known_account_url, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_problem_sanitized, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_json_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_valid_authz_skipped, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
