@@ -243,8 +243,8 @@ renew_one(struct run *r, const struct ck_cert_config *cc)
 	files.fullchain_len = chain.fullchain_len;
 	files.key = keypem;
 	files.key_len = keylen;
-	/* The name says what is inside: a TPM-wrapped key needs the tpm2 provider. */
-	files.key_name = strstr(keypem, TSS2_LABEL) != NULL ? "key.tss2.pem" : "key.pem";
+	files.key_name = strstr(keypem, TSS2_LABEL) != NULL ? CK_STORE_TPM_KEY_FILE :
+	    CK_STORE_KEY_FILE;
 	if (ck_store_install(r->store, cc->name, &files, &version) != 0)
 		goto out;
 	ck_time_rfc3339(chain.not_after, until, sizeof(until));

@@ -44,7 +44,7 @@ installed_key_type(const struct ck_cert_info *info, const char *key_name)
 
 	if (info->key_type < 0)
 		return NULL;
-	if (key_name != NULL && strcmp(key_name, "key.tss2.pem") == 0)
+	if (key_name != NULL && strcmp(key_name, CK_STORE_TPM_KEY_FILE) == 0)
 		t = t == CK_KEY_EC_P384 ? CK_KEY_TPM_P384 : CK_KEY_TPM_P256;
 	return ck_key_type_name(t);
 }
@@ -69,7 +69,7 @@ cert_entry(struct ck_store *st, const struct ck_cert_config *cc)
 		ck_clear_error();	/* "not installed" is a state, not an error, here */
 	if (ck_store_load_attempt(st, cc->name, &att) != 0)
 		memset(&att, 0, sizeof(att));
-	files[3] = key_name != NULL ? key_name : "key.pem";
+	files[3] = key_name != NULL ? key_name : CK_STORE_KEY_FILE;
 	for (i = 0; i < 4; i++)
 		if ((paths[i] = ck_store_current_path(st, cc->name, files[i])) == NULL)
 			goto out;

@@ -940,8 +940,10 @@ check_files(const struct ck_cert_files *f)
 		return -1;
 	}
 	if (f->key_name == NULL ||
-	    (strcmp(f->key_name, "key.pem") != 0 && strcmp(f->key_name, "key.tss2.pem") != 0)) {
-		ck_error("invalid key file name: must be key.pem or key.tss2.pem");
+	    (strcmp(f->key_name, CK_STORE_KEY_FILE) != 0 &&
+	    strcmp(f->key_name, CK_STORE_TPM_KEY_FILE) != 0)) {
+		ck_error("invalid key file name: must be " CK_STORE_KEY_FILE " or "
+		    CK_STORE_TPM_KEY_FILE);
 		return -1;
 	}
 	return 0;
@@ -1122,7 +1124,7 @@ int
 ck_store_load_current(struct ck_store *st, const char *name, char **cert_pem,
     size_t *cert_len, char **key_pem, size_t *key_len, const char **key_name)
 {
-	static const char *const key_names[] = { "key.pem", "key.tss2.pem" };
+	static const char *const key_names[] = { CK_STORE_KEY_FILE, CK_STORE_TPM_KEY_FILE };
 	char cur[VERSION_LEN + 1];
 	char *cdir = NULL, *vdir = NULL, *cert = NULL, *key = NULL, shown[PATH_MAX];
 	const char *kname = NULL;
@@ -1174,7 +1176,8 @@ ck_store_load_current(struct ck_store *st, const char *name, char **cert_pem,
 				kname = key_names[i];
 		}
 		if (kname == NULL) {
-			ck_error("%s has neither key.pem nor key.tss2.pem", vdir);
+			ck_error("%s has neither " CK_STORE_KEY_FILE " nor " CK_STORE_TPM_KEY_FILE,
+			    vdir);
 			goto out;
 		}
 	}

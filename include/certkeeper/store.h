@@ -59,6 +59,10 @@ int ck_store_account_save_url(struct ck_store *st, const char *directory_url, co
 
 /* --- certificates ----------------------------------------------------- */
 
+/* The key file's name says what it holds: a TPM-wrapped key needs the tpm2 provider. */
+#define CK_STORE_KEY_FILE "key.pem"		/* PKCS#8 software key */
+#define CK_STORE_TPM_KEY_FILE "key.tss2.pem"	/* TSS2 PRIVATE KEY */
+
 struct ck_cert_files {
 	const char *cert;	/* leaf PEM */
 	size_t cert_len;
@@ -68,7 +72,7 @@ struct ck_cert_files {
 	size_t fullchain_len;
 	const char *key;	/* private key file */
 	size_t key_len;
-	const char *key_name;	/* "key.pem" or "key.tss2.pem" */
+	const char *key_name;	/* CK_STORE_KEY_FILE or CK_STORE_TPM_KEY_FILE */
 };
 
 /*
@@ -93,7 +97,7 @@ char *ck_store_current_path(const struct ck_store *st, const char *name, const c
 /*
  * Reads the current version's cert.pem and key file: either may be NULL
  * when not wanted.  *key_name (optional) receives the key file's name,
- * "key.pem" or "key.tss2.pem" (static string), even when the key itself is
+ * CK_STORE_KEY_FILE or CK_STORE_TPM_KEY_FILE, even when the key itself is
  * not wanted (it is then not read).  Returns 0, 1 when nothing is
  * installed, -1 on error.
  */
