@@ -30,13 +30,13 @@
 
 #include <jansson.h>
 
-#include "certkeeper/acme.h"
-#include "certkeeper/http.h"
-#include "certkeeper/http01.h"
-#include "certkeeper/jws.h"
-#include "certkeeper/keys.h"
-#include "certkeeper/log.h"
-#include "certkeeper/signer.h"
+#include "certkeeper/acme/client.h"
+#include "certkeeper/net/http.h"
+#include "certkeeper/challenge/http01.h"
+#include "certkeeper/keys/jws.h"
+#include "certkeeper/keys/soft.h"
+#include "certkeeper/util/log.h"
+#include "certkeeper/keys/signer.h"
 
 #define CA		"https://ca.test"
 #define U_DIR		CA "/dir"

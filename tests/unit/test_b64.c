@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "certkeeper/b64.h"
+#include "certkeeper/util/b64.h"
 
 /* RFC 4648 section 10 vectors, without padding: a wrong alphabet or tail breaks these. */
 static void

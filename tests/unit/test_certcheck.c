@@ -17,8 +17,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "certkeeper/certcheck.h"
-#include "certkeeper/log.h"
+#include "certkeeper/cert/check.h"
+#include "certkeeper/util/log.h"
 
 #define NOW ((time_t)1700000000)	/* 2023-11-14T22:13:20Z */
 #define DAY ((time_t)86400)

@@ -21,8 +21,8 @@
 
 #include <ini.h>
 
-#include "certkeeper/config.h"
-#include "certkeeper/log.h"
+#include "certkeeper/config/config.h"
+#include "certkeeper/util/log.h"
 
 /* Fewer bad files than this means the data directory was not found or lost files. */
 #define MIN_BAD_FILES 70

@@ -18,9 +18,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "certkeeper/csr.h"
-#include "certkeeper/keys.h"
-#include "certkeeper/log.h"
+#include "certkeeper/keys/csr.h"
+#include "certkeeper/keys/soft.h"
+#include "certkeeper/util/log.h"
 
 static char dom_a[] = "a.example.org", dom_b[] = "b.example.org";
 static char *const two_domains[] = { dom_a, dom_b };

@@ -21,9 +21,9 @@
 
 #include <cmocka.h>
 
-#include "certkeeper/http.h"
-#include "certkeeper/http01.h"
-#include "certkeeper/log.h"
+#include "certkeeper/net/http.h"
+#include "certkeeper/challenge/http01.h"
+#include "certkeeper/util/log.h"
 
 #define TOKEN "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA"
 #define KEYAUTH TOKEN ".nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ"

@@ -13,9 +13,9 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 
-#include "certkeeper/b64.h"
-#include "certkeeper/jws.h"
-#include "certkeeper/keys.h"
+#include "certkeeper/util/b64.h"
+#include "certkeeper/keys/jws.h"
+#include "certkeeper/keys/soft.h"
 
 static struct ck_signer *
 make_signer(enum ck_key_type t)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "certkeeper/acme.h"
+#include "certkeeper/acme/client.h"
 
 static int
 fmt(const char *body, char *buf, size_t len)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "certkeeper/renew.h"
+#include "certkeeper/cert/due.h"
 
 #define DAY 86400
 /* A 90-day certificate starting at an arbitrary moment. */

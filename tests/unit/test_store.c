@@ -21,8 +21,8 @@
 
 #include <openssl/evp.h>
 
-#include "certkeeper/log.h"
-#include "certkeeper/store.h"
+#include "certkeeper/util/log.h"
+#include "certkeeper/store/store.h"
 
 #define NAME "www"
 

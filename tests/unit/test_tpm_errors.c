@@ -29,10 +29,10 @@
 #include <tss2/tss2_mu.h>
 #include <tss2/tss2_tctildr.h>
 
-#include "certkeeper/log.h"
-#include "certkeeper/signer.h"
-#include "certkeeper/tpm.h"
-#include "certkeeper/tss2key.h"
+#include "certkeeper/util/log.h"
+#include "certkeeper/keys/signer.h"
+#include "certkeeper/keys/tpm.h"
+#include "certkeeper/keys/tss2key.h"
 
 /* ---- the fake TPM ------------------------------------------------------ */
 

@@ -16,8 +16,8 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
-#include "certkeeper/log.h"
-#include "certkeeper/tss2key.h"
+#include "certkeeper/util/log.h"
+#include "certkeeper/keys/tss2key.h"
 
 /* 2.23.133.10.1.3 (loadable key), DER content bytes. */
 static const unsigned char oid_loadable[] = { 0x67, 0x81, 0x05, 0x0a, 0x01, 0x03 };

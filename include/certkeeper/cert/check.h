@@ -1,0 +1,55 @@
+/*
+ * cert/check.h: what a downloaded certificate chain must satisfy before it
+ * may be installed, and facts read from installed certificates.
+ */
+#ifndef CERTKEEPER_CERT_CHECK_H
+#define CERTKEEPER_CERT_CHECK_H
+
+#include <stddef.h>
+#include <time.h>
+#include <openssl/evp.h>
+
+struct ck_chain {
+	char *cert;		/* leaf PEM, re-encoded by OpenSSL */
+	size_t cert_len;
+	char *chain;		/* issuers PEM, in order */
+	size_t chain_len;
+	char *fullchain;	/* cert + chain */
+	size_t fullchain_len;
+	char *serial;		/* lower-case hex, no leading zeros ("0" for zero) */
+	time_t not_before;
+	time_t not_after;
+};
+
+/*
+ * Checks a PEM chain from the CA (leaf first) for installation: it parses
+ * (only CERTIFICATE blocks, at least the leaf), the leaf's public key is
+ * key, the leaf covers every domain in its subjectAltName DNS names, it is
+ * valid at now, and each certificate is signed by the next one.  On
+ * failure the error names what is wrong and *out is untouched.
+ */
+int ck_chain_check(const char *pem, size_t len, const EVP_PKEY *key,
+    char *const *domains, size_t ndomains, time_t now, struct ck_chain *out);
+void ck_chain_clear(struct ck_chain *c);
+
+struct ck_cert_info {
+	char *serial;		/* as in ck_chain */
+	time_t not_before;
+	time_t not_after;
+	int key_type;		/* enum ck_key_type of its public key (software type), or -1 */
+};
+
+/* Reads the first certificate of a PEM text. */
+int ck_cert_info(const char *pem, size_t len, struct ck_cert_info *out);
+
+/*
+ * Whether the first certificate of a PEM text covers every domain in its
+ * subjectAltName: 1 yes, 0 no, -1 unreadable (reported).
+ */
+int ck_cert_covers(const char *pem, size_t len, char *const *domains, size_t ndomains);
+void ck_cert_info_clear(struct ck_cert_info *i);
+
+/* Formats t as RFC 3339 UTC ("2026-11-25T17:07:26Z") into buf (>= 21 bytes). */
+void ck_time_rfc3339(time_t t, char *buf, size_t len);
+
+#endif

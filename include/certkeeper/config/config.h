@@ -1,0 +1,61 @@
+/*
+ * config/config.h: the INI configuration file (parsed with libinih).
+ *
+ * Every key is documented in conf/certkeeper.conf.  Unknown sections or
+ * keys, bad values and missing required keys are errors reported as
+ * "FILE:LINE: message"; nothing is silently ignored.
+ */
+#ifndef CERTKEEPER_CONFIG_CONFIG_H
+#define CERTKEEPER_CONFIG_CONFIG_H
+
+#include <stddef.h>
+#include "certkeeper/keys/signer.h"
+
+#define CK_DEFAULT_CONFIG "/etc/certkeeper/certkeeper.conf"
+#define CK_DEFAULT_STATE_DIR "/var/lib/certkeeper"
+
+enum ck_challenge {
+	CK_CHALLENGE_HTTP01
+};
+
+struct ck_cert_config {
+	char *name;			/* after "cert:" */
+	char **domains;			/* at least one; lower-cased, no duplicates */
+	size_t ndomains;
+	enum ck_key_type key;		/* default ec-p256 */
+	enum ck_challenge challenge;	/* default http-01 */
+	int http_port;			/* default 80 */
+	int renew_before_pct;		/* 1..99 when renew_before is a share, else 0 */
+	long renew_before_secs;		/* > 0 when renew_before is a duration, else 0 */
+	int key_reuse;			/* default 0 */
+	char *key_file;			/* NULL, or an existing key to use (needs key_reuse) */
+	int line;			/* line of the section header, for messages */
+};
+
+struct ck_config {
+	char *path;
+	/* [acme] */
+	char *directory;		/* required, https URL */
+	char *ca_bundle;		/* NULL: system store */
+	char *contact;			/* NULL: none */
+	char *state_dir;		/* default CK_DEFAULT_STATE_DIR */
+	enum ck_key_type account_key;	/* default ec-p256 */
+	/* [tpm]: all NULL when absent */
+	char *tpm_tcti;
+	char *tpm_parent;
+	char *tpm_owner_auth;
+	char *tpm_owner_auth_file;
+	/* [cert:NAME] sections, in file order; at least one */
+	struct ck_cert_config *certs;
+	size_t ncerts;
+};
+
+/* Loads and validates path; on error prints FILE:LINE: message and returns -1. */
+int ck_config_load(const char *path, struct ck_config **out);
+void ck_config_free(struct ck_config *cfg);
+/* The certificate section named name, or NULL. */
+const struct ck_cert_config *ck_config_cert(const struct ck_config *cfg, const char *name);
+/* Non-zero when any key or the account key is TPM-held. */
+int ck_config_uses_tpm(const struct ck_config *cfg);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * net/http.h: HTTPS transport for ACME, on one libcurl handle per run so that
+ * one TLS connection serves every request.
+ *
+ * TLS 1.2 or newer, ca_bundle honoured, connect / low-speed / total
+ * timeouts, every response body capped at CK_HTTP_MAX_BODY.  No private
+ * key ever passes through here.
+ */
+#ifndef CERTKEEPER_NET_HTTP_H
+#define CERTKEEPER_NET_HTTP_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define CK_HTTP_MAX_BODY (1024 * 1024)
+#define CK_HTTP_MAX_LINKS 8
+
+struct ck_http;
+
+struct ck_http_link {
+	char *url;		/* target, as sent (relative URLs are left as they are) */
+	char *rel;		/* value of rel, e.g. "up", "alternate", "index" */
+};
+
+struct ck_http_resp {
+	long status;		/* HTTP status code */
+	char *body;		/* NUL-terminated (may be empty, never NULL after success) */
+	size_t len;
+	char *content_type;	/* header values, NULL when absent */
+	char *location;
+	char *nonce;		/* Replay-Nonce */
+	char *retry_after;
+	struct ck_http_link links[CK_HTTP_MAX_LINKS];
+	size_t nlinks;
+};
+
+/* ca_bundle: PEM file of trusted roots, or NULL for the system store. */
+int ck_http_new(const char *ca_bundle, struct ck_http **out);
+void ck_http_free(struct ck_http *h);
+
+/*
+ * Sends one request.  method is "GET", "HEAD" or "POST" (body with
+ * Content-Type: application/jose+json).  Returns 0 when any HTTP response
+ * arrived (whatever its status), -1 on transport failure (reported with
+ * curl's decoded error and the URL).  Fills *resp; free with
+ * ck_http_resp_free even on failure.
+ */
+int ck_http_request(struct ck_http *h, const char *method, const char *url,
+    const char *body, size_t bodylen, struct ck_http_resp *resp);
+void ck_http_resp_free(struct ck_http_resp *resp);
+
+/* Number of requests and new TLS connections so far (for -v and the benchmark). */
+unsigned ck_http_request_count(const struct ck_http *h);
+unsigned ck_http_connect_count(const struct ck_http *h);
+
+/*
+ * Parses a Retry-After value (delta-seconds or HTTP-date) relative to now.
+ * Returns seconds to wait (>= 0), or -1 if absent/unparseable.
+ */
+long ck_http_retry_after(const char *value, time_t now);
+
+#endif

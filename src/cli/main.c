@@ -1,0 +1,159 @@
+/*
+ * cli/main.c: the command line.
+ *
+ *   certkeeper [-c FILE] [-v|-q] renew [--force] [NAME...]
+ *   certkeeper [-c FILE] [-v|-q] status [--json]
+ *   certkeeper [-c FILE] [-v|-q] account show
+ *
+ * Exit codes: 0 success (or nothing due), 1 a failure, 2 usage or config.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certkeeper/config/config.h"
+#include "certkeeper/util/log.h"
+#include "certkeeper/agent/run.h"
+#include "certkeeper/cli/status.h"
+
+static const char usage_text[] =
+    "usage: certkeeper [-c FILE] [-v|-q] COMMAND\n"
+    "\n"
+    "Commands:\n"
+    "  renew [--force] [NAME...]  renew the certificates that are due (or, with\n"
+    "                             --force, the named ones or all)\n"
+    "  status [--json]            show installed certificates and the last attempts\n"
+    "  account show               show the ACME account at the configured CA\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE  configuration file (default: $CERTKEEPER_CONFIG, else\n"
+    "                     " CK_DEFAULT_CONFIG ")\n"
+    "  -v, --verbose      more detail (request and TPM command counts)\n"
+    "  -q, --quiet        errors only\n"
+    "  -h, --help         this text\n"
+    "  -V, --version      the version\n"
+    "\n"
+    "Exit status: 0 success or nothing due, 1 a renewal failed, 2 usage or configuration error.\n";
+
+/* Reports a usage error and returns the usage exit code. */
+static int usage_error(const char *fmt, ...) CK_PRINTF(1, 2);
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "certkeeper: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see certkeeper --help)\n");
+	return CK_EXIT_USAGE;
+}
+
+static int
+cmd_renew(const struct ck_config *cfg, int argc, char **argv)
+{
+	int i, force = 0;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(argv[i], "--force") != 0)
+			return usage_error("renew: unknown option %s", argv[i]);
+		force = 1;
+	}
+	return ck_run_renew(cfg, force, argv + i, (size_t)(argc - i));
+}
+
+static int
+cmd_status(const struct ck_config *cfg, int argc, char **argv)
+{
+	int json = 0;
+
+	if (argc > 2)
+		return usage_error("status: unexpected argument %s", argv[2]);
+	if (argc == 2) {
+		if (strcmp(argv[1], "--json") != 0)
+			return usage_error("status: unknown argument %s", argv[1]);
+		json = 1;
+	}
+	return ck_status_print(cfg, json, stdout);
+}
+
+static int
+cmd_account(const struct ck_config *cfg, int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], "show") != 0)
+		return usage_error("%s", "account: expected `account show`");
+	return ck_run_account_show(cfg);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(const struct ck_config *, int, char **);
+} commands[] = {
+	{ "renew", cmd_renew },
+	{ "status", cmd_status },
+	{ "account", cmd_account },
+};
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ck_config *cfg = NULL;
+	const char *path = getenv("CERTKEEPER_CONFIG");
+	size_t i;
+	int c, rc;
+
+	if (path == NULL || path[0] == '\0')
+		path = CK_DEFAULT_CONFIG;
+	opterr = 0;
+	/* "+": options end at the command, whose own options follow it. */
+	while ((c = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'v':
+			ck_log_set_level(CK_LOG_DEBUG);
+			break;
+		case 'q':
+			ck_log_set_level(CK_LOG_ERROR);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return CK_EXIT_OK;
+		case 'V':
+			printf("certkeeper %s\n", PACKAGE_VERSION);
+			return CK_EXIT_OK;
+		default:
+			if (optopt == 'c')
+				return usage_error("%s", "option -c needs a FILE");
+			return usage_error("unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%s", "no command given");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0]))
+		return usage_error("unknown command %s", argv[optind]);
+	if (ck_config_load(path, &cfg) != 0)
+		return CK_EXIT_USAGE;
+	rc = commands[i].run(cfg, argc - optind, argv + optind);
+	ck_config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,290 @@
+/*
+ * keys/soft.c: software keys held in memory as OpenSSL EVP_PKEYs, and the
+ * signer backend for them (see keys/soft.h).  Only EVP interfaces are used.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "certkeeper/keys/soft.h"
+#include "certkeeper/util/log.h"
+
+static int soft_sign(struct ck_signer *s, const unsigned char *msg, size_t len,
+    enum ck_sig_form form, unsigned char **sig, size_t *siglen);
+static void soft_destroy(struct ck_signer *s);
+
+static const struct ck_signer_ops soft_ops = { soft_sign, soft_destroy };
+
+int
+ck_soft_generate(enum ck_key_type t, EVP_PKEY **out)
+{
+	EVP_PKEY *pkey = NULL;
+
+	switch (t) {
+	case CK_KEY_EC_P256:
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		break;
+	case CK_KEY_EC_P384:
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+		break;
+	case CK_KEY_RSA_2048:
+		/* OpenSSL's default public exponent is 65537 (RSA_F4). */
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+		break;
+	case CK_KEY_RSA_3072:
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072);
+		break;
+	case CK_KEY_TPM_P256:
+	case CK_KEY_TPM_P384:
+		ck_error("key type %s is not a software key", ck_key_type_name(t));
+		return -1;
+	}
+	if (pkey == NULL) {
+		ck_error_ssl("EVP_PKEY_Q_keygen (%s)", ck_key_type_name(t));
+		return -1;
+	}
+	*out = pkey;
+	return 0;
+}
+
+/* Classifies a software or TPM public key; -1 (not reported) for any other kind. */
+int
+ck_key_type_of(const EVP_PKEY *pkey, enum ck_key_type *out)
+{
+	char group[64];
+	size_t glen = 0;
+	int bits;
+
+	switch (EVP_PKEY_get_base_id(pkey)) {
+	case EVP_PKEY_EC:
+		if (EVP_PKEY_get_group_name(pkey, group, sizeof(group), &glen) != 1)
+			return -1;
+		/* Generated keys report the NIST name, parsed ones the SEC/X9.62 one. */
+		if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0 ||
+		    strcmp(group, "secp256r1") == 0) {
+			*out = CK_KEY_EC_P256;
+			return 0;
+		}
+		if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0) {
+			*out = CK_KEY_EC_P384;
+			return 0;
+		}
+		return -1;
+	case EVP_PKEY_RSA:
+		bits = EVP_PKEY_get_bits(pkey);
+		if (bits == 2048) {
+			*out = CK_KEY_RSA_2048;
+			return 0;
+		}
+		if (bits == 3072) {
+			*out = CK_KEY_RSA_3072;
+			return 0;
+		}
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+/* A public-only copy of pkey, so that nothing can lean on pub holding private parts. */
+static int
+public_copy(EVP_PKEY *pkey, EVP_PKEY **out)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	EVP_PKEY *pub = NULL;
+	int len, rc = -1;
+
+	if ((len = i2d_PUBKEY(pkey, &der)) <= 0) {
+		ck_error_ssl("i2d_PUBKEY");
+		goto out;
+	}
+	p = der;
+	if ((pub = d2i_PUBKEY(NULL, &p, len)) == NULL) {
+		ck_error_ssl("d2i_PUBKEY");
+		goto out;
+	}
+	*out = pub;
+	rc = 0;
+out:
+	OPENSSL_free(der);
+	return rc;
+}
+
+int
+ck_soft_signer_new(EVP_PKEY *pkey, struct ck_signer **out)
+{
+	struct ck_signer *s = NULL;
+	enum ck_key_type t;
+
+	if (ck_key_type_of(pkey, &t) != 0) {
+		ck_error("unsupported key (expected EC P-256/P-384 or RSA 2048/3072)");
+		return -1;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		ck_error("out of memory creating a signer");
+		return -1;
+	}
+	if (public_copy(pkey, &s->pub) != 0) {
+		free(s);
+		return -1;
+	}
+	s->ops = &soft_ops;
+	s->type = t;
+	s->priv = pkey;
+	*out = s;
+	return 0;
+}
+
+/* Signs msg with the software key; JWS EC signatures are converted to r||s. */
+static int
+soft_sign(struct ck_signer *s, const unsigned char *msg, size_t len,
+    enum ck_sig_form form, unsigned char **sig, size_t *siglen)
+{
+	EVP_PKEY *pkey = s->priv;
+	EVP_MD_CTX *md = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	unsigned char *buf = NULL;
+	size_t buflen = 0;
+	int rc = -1;
+
+	if ((md = EVP_MD_CTX_new()) == NULL) {
+		ck_error_ssl("EVP_MD_CTX_new");
+		goto out;
+	}
+	if (EVP_DigestSignInit(md, &pctx, ck_signer_md(s), NULL, pkey) != 1) {
+		ck_error_ssl("EVP_DigestSignInit (%s key)", ck_key_type_name(s->type));
+		goto out;
+	}
+	if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA &&
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) {
+		ck_error_ssl("EVP_PKEY_CTX_set_rsa_padding");
+		goto out;
+	}
+	if (EVP_DigestSign(md, NULL, &buflen, msg, len) != 1) {
+		ck_error_ssl("EVP_DigestSign (%s key)", ck_key_type_name(s->type));
+		goto out;
+	}
+	if ((buf = malloc(buflen)) == NULL) {
+		ck_error("out of memory signing");
+		goto out;
+	}
+	if (EVP_DigestSign(md, buf, &buflen, msg, len) != 1) {
+		ck_error_ssl("EVP_DigestSign (%s key)", ck_key_type_name(s->type));
+		goto out;
+	}
+	if (form == CK_SIG_JWS && EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC) {
+		size_t field = s->type == CK_KEY_EC_P384 ? 48 : 32;
+
+		if (ck_sig_ecdsa_der_to_raw(buf, buflen, field, sig, siglen) != 0)
+			goto out;
+	} else {
+		*sig = buf;
+		*siglen = buflen;
+		buf = NULL;
+	}
+	rc = 0;
+out:
+	free(buf);
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+static void
+soft_destroy(struct ck_signer *s)
+{
+	EVP_PKEY_free(s->priv);
+	s->priv = NULL;
+}
+
+int
+ck_soft_key_to_pem(EVP_PKEY *pkey, char **pem, size_t *pemlen)
+{
+	BIO *bio = NULL;
+	char *data = NULL, *buf = NULL;
+	long n = 0;
+	int rc = -1;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL) {
+		ck_error_ssl("BIO_new");
+		goto out;
+	}
+	/* OpenSSL 3 writes PKCS#8 ("PRIVATE KEY") here. */
+	if (PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) != 1) {
+		ck_error_ssl("PEM_write_bio_PrivateKey");
+		goto out;
+	}
+	if ((n = BIO_get_mem_data(bio, &data)) <= 0) {
+		ck_error_ssl("BIO_get_mem_data");
+		goto out;
+	}
+	if ((buf = malloc((size_t)n + 1)) == NULL) {
+		ck_error("out of memory encoding a key");
+		goto out;
+	}
+	memcpy(buf, data, (size_t)n);
+	buf[n] = '\0';
+	*pem = buf;
+	*pemlen = (size_t)n;
+	buf = NULL;
+	rc = 0;
+out:
+	/* The BIO held private key material: do not leave it in freed memory. */
+	if (data != NULL && n > 0)
+		OPENSSL_cleanse(data, (size_t)n);
+	BIO_free(bio);
+	return rc;
+}
+
+/* Refuses to prompt for a passphrase: an encrypted key file simply fails to load. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+int
+ck_soft_signer_from_pem(const char *pem, size_t pemlen, const char *what,
+    struct ck_signer **out)
+{
+	BIO *bio = NULL;
+	EVP_PKEY *pkey = NULL;
+	enum ck_key_type t;
+	int rc = -1;
+
+	if (pemlen > INT_MAX) {
+		ck_error("%s: key file too large", what);
+		goto out;
+	}
+	if ((bio = BIO_new_mem_buf(pem, (int)pemlen)) == NULL) {
+		ck_error_ssl("BIO_new_mem_buf");
+		goto out;
+	}
+	if ((pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)) == NULL) {
+		ck_error_ssl("%s: cannot read a private key", what);
+		goto out;
+	}
+	if (ck_key_type_of(pkey, &t) != 0) {
+		ck_error("%s: unsupported key (expected EC P-256/P-384 or RSA 2048/3072)", what);
+		goto out;
+	}
+	if (ck_soft_signer_new(pkey, out) != 0)
+		goto out;
+	pkey = NULL;
+	rc = 0;
+out:
+	EVP_PKEY_free(pkey);
+	BIO_free(bio);
+	return rc;
+}

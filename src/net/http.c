@@ -1,0 +1,534 @@
+/*
+ * net/http.c: the HTTPS transport for ACME (see net/http.h), on one libcurl easy
+ * handle kept for the whole run so that its connection cache lets one TLS
+ * session serve every request.
+ *
+ * Everything the peer sends is capped: the body at CK_HTTP_MAX_BODY, each
+ * header we keep at HDR_MAX, the Link list at CK_HTTP_MAX_LINKS.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "certkeeper/net/http.h"
+#include "certkeeper/util/log.h"
+
+#ifdef PACKAGE_VERSION
+#define CK_VERSION PACKAGE_VERSION
+#else
+#define CK_VERSION "0.1.0"
+#endif
+
+/* Longest header value we keep; nonces and URLs are far shorter. */
+#define HDR_MAX 4096
+/* Longest wait Retry-After may impose; a server asking for more is ignored past this. */
+#define RETRY_AFTER_MAX 86400L
+
+struct ck_http {
+	CURL *curl;
+	struct curl_slist *post_headers;
+	char errbuf[CURL_ERROR_SIZE];
+	unsigned nrequests;
+	unsigned nconnects;
+};
+
+/* What the callbacks of one transfer share; overflow flags say why a callback stopped curl. */
+struct xfer {
+	struct ck_http_resp *resp;
+	size_t cap;		/* bytes allocated for resp->body */
+	int body_too_big;
+	const char *long_header;	/* name of the header that was over HDR_MAX */
+	int nomem;
+};
+
+static int curl_ready;
+
+/* Lets the curl_easy_setopt type checks see the real option while the error names it. */
+#define SETOPT(h, opt, val) setopt_check(curl_easy_setopt((h), opt, val), #opt)
+
+/* Reports a failed curl_easy_setopt; returns 0 for CURLE_OK, else -1. */
+static int
+setopt_check(CURLcode code, const char *name)
+{
+	if (code == CURLE_OK)
+		return 0;
+	ck_error("curl_easy_setopt(%s): %s", name, curl_easy_strerror(code));
+	return -1;
+}
+
+/* Frees the header values and links kept so far, so a new response starts clean. */
+static void
+clear_headers(struct ck_http_resp *resp)
+{
+	size_t i;
+
+	free(resp->content_type);
+	free(resp->location);
+	free(resp->nonce);
+	free(resp->retry_after);
+	resp->content_type = resp->location = resp->nonce = resp->retry_after = NULL;
+	for (i = 0; i < resp->nlinks; i++) {
+		free(resp->links[i].url);
+		free(resp->links[i].rel);
+		resp->links[i].url = resp->links[i].rel = NULL;
+	}
+	resp->nlinks = 0;
+}
+
+void
+ck_http_resp_free(struct ck_http_resp *resp)
+{
+	if (resp == NULL)
+		return;
+	clear_headers(resp);
+	free(resp->body);
+	resp->body = NULL;
+	resp->len = 0;
+	resp->status = 0;
+}
+
+/* Body callback: appends to resp->body; a short count (over the cap) makes curl abort. */
+static size_t
+write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct xfer *x = arg;
+	struct ck_http_resp *resp = x->resp;
+	size_t n = size * nmemb, want;
+	char *p;
+
+	if (n > CK_HTTP_MAX_BODY - resp->len) {
+		x->body_too_big = 1;
+		return 0;
+	}
+	if (resp->len + n + 1 > x->cap) {
+		want = x->cap ? x->cap : 16384;
+		while (want < resp->len + n + 1)
+			want *= 2;
+		if (want > CK_HTTP_MAX_BODY + 1)
+			want = CK_HTTP_MAX_BODY + 1;
+		if ((p = realloc(resp->body, want)) == NULL) {
+			x->nomem = 1;
+			return 0;
+		}
+		resp->body = p;
+		x->cap = want;
+	}
+	memcpy(resp->body + resp->len, data, n);
+	resp->len += n;
+	resp->body[resp->len] = '\0';
+	return n;
+}
+
+/* Returns a malloc'd copy of s[0..len), or NULL. */
+static char *
+dup_range(const char *s, size_t len)
+{
+	char *p;
+
+	if ((p = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/*
+ * Scans one link-param value at *pp (quoted-string or token) into
+ * [*vs, *ve) with escapes left in place; returns 0, or -1 if malformed.
+ */
+static int
+scan_param_value(const char **pp, const char *end, const char **vs, const char **ve)
+{
+	const char *p = *pp;
+
+	if (p < end && *p == '"') {
+		*vs = ++p;
+		while (p < end && *p != '"') {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			p++;
+		}
+		if (p >= end)
+			return -1;
+		*ve = p++;
+	} else {
+		*vs = p;
+		while (p < end && *p != ';' && *p != ',' && *p != ' ' && *p != '\t')
+			p++;
+		*ve = p;
+	}
+	*pp = p;
+	return 0;
+}
+
+/* Adds one link per relation type in the space-separated list [rs, re); 0, or -1 out of memory. */
+static int
+add_links(struct ck_http_resp *resp, const char *us, const char *ue, const char *rs,
+    const char *re)
+{
+	const char *t;
+
+	while (rs < re) {
+		rs = skip_ws(rs, re);
+		for (t = rs; t < re && *t != ' ' && *t != '\t'; t++)
+			;
+		if (t == rs)
+			break;
+		if (resp->nlinks == CK_HTTP_MAX_LINKS) {
+			ck_debug("more than %d Link relations; ignoring the rest", CK_HTTP_MAX_LINKS);
+			return 0;
+		}
+		if ((resp->links[resp->nlinks].url = dup_range(us, (size_t)(ue - us))) == NULL ||
+		    (resp->links[resp->nlinks].rel = dup_range(rs, (size_t)(t - rs))) == NULL) {
+			free(resp->links[resp->nlinks].url);
+			resp->links[resp->nlinks].url = NULL;
+			return -1;
+		}
+		resp->nlinks++;
+		rs = t;
+	}
+	return 0;
+}
+
+/*
+ * Parses a Link header value (RFC 8288: `<url>; rel="a b"; x=y, <url2>; ...`)
+ * into resp->links.  A malformed link-value ends parsing of this header (the
+ * caller then simply lacks that link); returns -1 only when out of memory.
+ */
+static int
+parse_link(struct ck_http_resp *resp, const char *p, const char *end)
+{
+	const char *us, *ue, *rs, *re, *ns, *ne, *vs, *ve;
+
+	for (;;) {
+		p = skip_ws(p, end);
+		while (p < end && *p == ',')
+			p = skip_ws(p + 1, end);
+		if (p >= end)
+			return 0;
+		if (*p != '<')
+			goto bad;
+		us = ++p;
+		while (p < end && *p != '>')
+			p++;
+		if (p >= end)
+			goto bad;
+		ue = p++;
+		rs = re = NULL;
+		for (;;) {
+			p = skip_ws(p, end);
+			if (p >= end || *p == ',')
+				break;
+			if (*p != ';')
+				goto bad;
+			p = skip_ws(p + 1, end);
+			ns = p;
+			while (p < end && *p != '=' && *p != ';' && *p != ',' && *p != ' ' &&
+			    *p != '\t')
+				p++;
+			ne = p;
+			p = skip_ws(p, end);
+			vs = ve = p;
+			if (p < end && *p == '=') {
+				p = skip_ws(p + 1, end);
+				if (scan_param_value(&p, end, &vs, &ve) < 0)
+					goto bad;
+			}
+			/* RFC 8288 3.3: only the first rel parameter counts. */
+			if (rs == NULL && ne - ns == 3 && strncasecmp(ns, "rel", 3) == 0) {
+				rs = vs;
+				re = ve;
+			}
+		}
+		if (rs != NULL && add_links(resp, us, ue, rs, re) < 0)
+			return -1;
+	}
+bad:
+	ck_debug("malformed Link header ignored (%zu bytes unparsed)", (size_t)(end - p));
+	return 0;
+}
+
+/* Header callback: keeps the headers ACME needs; a status line starts a new response. */
+static size_t
+header_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} kept[] = {
+		{ "Content-Type", offsetof(struct ck_http_resp, content_type) },
+		{ "Location", offsetof(struct ck_http_resp, location) },
+		{ "Replay-Nonce", offsetof(struct ck_http_resp, nonce) },
+		{ "Retry-After", offsetof(struct ck_http_resp, retry_after) },
+	};
+	struct xfer *x = arg;
+	size_t n = size * nmemb, i, namelen;
+	const char *end = data + n, *colon, *v;
+	char **slot;
+
+	/* Interim (1xx) responses carry their own headers; they must not leak into the final one. */
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		clear_headers(x->resp);
+		return n;
+	}
+	if ((colon = memchr(data, ':', n)) == NULL)
+		return n;
+	namelen = (size_t)(colon - data);
+	v = skip_ws(colon + 1, end);
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
+	    end[-1] == '\t'))
+		end--;
+	if (namelen == 4 && strncasecmp(data, "Link", 4) == 0) {
+		if ((size_t)(end - v) > HDR_MAX) {
+			x->long_header = "Link";
+			return 0;
+		}
+		if (parse_link(x->resp, v, end) < 0) {
+			x->nomem = 1;
+			return 0;
+		}
+		return n;
+	}
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (strlen(kept[i].name) != namelen || strncasecmp(data, kept[i].name, namelen) != 0)
+			continue;
+		if ((size_t)(end - v) > HDR_MAX) {
+			x->long_header = kept[i].name;
+			return 0;
+		}
+		slot = (char **)((char *)x->resp + kept[i].off);
+		free(*slot);
+		if ((*slot = dup_range(v, (size_t)(end - v))) == NULL) {
+			x->nomem = 1;
+			return 0;
+		}
+		break;
+	}
+	return n;
+}
+
+int
+ck_http_new(const char *ca_bundle, struct ck_http **out)
+{
+	struct ck_http *h = NULL;
+	CURLcode code;
+	int fd, rc = -1;
+
+	*out = NULL;
+	if (!curl_ready) {
+		if ((code = curl_global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK) {
+			ck_error("curl_global_init: %s", curl_easy_strerror(code));
+			goto out;
+		}
+		curl_ready = 1;
+	}
+	/* curl would only say "problem with the SSL CA cert" at the first request. */
+	if (ca_bundle != NULL) {
+		if ((fd = open(ca_bundle, O_RDONLY | O_CLOEXEC)) < 0) {
+			ck_error_errno("CA bundle %s", ca_bundle);
+			goto out;
+		}
+		close(fd);
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		ck_error("out of memory creating the HTTP client");
+		goto out;
+	}
+	if ((h->curl = curl_easy_init()) == NULL) {
+		ck_error("curl_easy_init failed");
+		goto out;
+	}
+	if ((h->post_headers = curl_slist_append(NULL,
+	    "Content-Type: application/jose+json")) == NULL) {
+		ck_error("curl_slist_append: out of memory");
+		goto out;
+	}
+	/* An empty Expect stops curl waiting for a 100-continue before sending large bodies. */
+	if ((h->post_headers = curl_slist_append(h->post_headers, "Expect:")) == NULL) {
+		ck_error("curl_slist_append: out of memory");
+		goto out;
+	}
+	if (SETOPT(h->curl, CURLOPT_ERRORBUFFER, h->errbuf) < 0 ||
+	    SETOPT(h->curl, CURLOPT_NOSIGNAL, 1L) < 0 ||
+	    SETOPT(h->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) < 0 ||
+	    SETOPT(h->curl, CURLOPT_SSL_VERIFYPEER, 1L) < 0 ||
+	    SETOPT(h->curl, CURLOPT_SSL_VERIFYHOST, 2L) < 0 ||
+	    (ca_bundle != NULL && SETOPT(h->curl, CURLOPT_CAINFO, ca_bundle) < 0) ||
+	    SETOPT(h->curl, CURLOPT_PROTOCOLS_STR, "https,http") < 0 ||
+	    SETOPT(h->curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") < 0 ||
+	    SETOPT(h->curl, CURLOPT_FOLLOWLOCATION, 0L) < 0 ||
+	    SETOPT(h->curl, CURLOPT_CONNECTTIMEOUT, 30L) < 0 ||
+	    SETOPT(h->curl, CURLOPT_LOW_SPEED_LIMIT, 1L) < 0 ||
+	    SETOPT(h->curl, CURLOPT_LOW_SPEED_TIME, 60L) < 0 ||
+	    SETOPT(h->curl, CURLOPT_TIMEOUT, 120L) < 0 ||
+	    SETOPT(h->curl, CURLOPT_USERAGENT, "certkeeper/" CK_VERSION) < 0 ||
+	    SETOPT(h->curl, CURLOPT_WRITEFUNCTION, write_cb) < 0 ||
+	    SETOPT(h->curl, CURLOPT_HEADERFUNCTION, header_cb) < 0)
+		goto out;
+	*out = h;
+	h = NULL;
+	rc = 0;
+out:
+	ck_http_free(h);
+	return rc;
+}
+
+void
+ck_http_free(struct ck_http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->curl != NULL)
+		curl_easy_cleanup(h->curl);
+	curl_slist_free_all(h->post_headers);
+	free(h);
+}
+
+/* Sets the method options afresh, so that nothing of the previous request (NOBODY, POST) sticks. */
+static int
+set_method(struct ck_http *h, const char *method, const char *body, size_t bodylen)
+{
+	/* HTTPGET also clears NOBODY and any POST state. */
+	if (SETOPT(h->curl, CURLOPT_HTTPGET, 1L) < 0 ||
+	    SETOPT(h->curl, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL) < 0)
+		return -1;
+	if (strcmp(method, "GET") == 0)
+		return 0;
+	if (strcmp(method, "HEAD") == 0)
+		return SETOPT(h->curl, CURLOPT_NOBODY, 1L);
+	if (strcmp(method, "POST") == 0) {
+		if (SETOPT(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bodylen) < 0 ||
+		    SETOPT(h->curl, CURLOPT_POSTFIELDS, body != NULL ? body : "") < 0 ||
+		    SETOPT(h->curl, CURLOPT_HTTPHEADER, h->post_headers) < 0)
+			return -1;
+		return 0;
+	}
+	ck_error("unsupported HTTP method %s", method);
+	return -1;
+}
+
+int
+ck_http_request(struct ck_http *h, const char *method, const char *url,
+    const char *body, size_t bodylen, struct ck_http_resp *resp)
+{
+	struct xfer x;
+	char safeurl[512], safeerr[CURL_ERROR_SIZE];
+	CURLcode code;
+	long status = 0, nconn = 0;
+	int rc = -1;
+
+	memset(resp, 0, sizeof(*resp));
+	memset(&x, 0, sizeof(x));
+	x.resp = resp;
+	/* The URL may come from the server: make it safe before it is printed. */
+	ck_sanitize(safeurl, sizeof(safeurl), url, strlen(url));
+	h->errbuf[0] = '\0';
+	if (set_method(h, method, body, bodylen) < 0 ||
+	    SETOPT(h->curl, CURLOPT_URL, url) < 0 ||
+	    SETOPT(h->curl, CURLOPT_WRITEDATA, &x) < 0 ||
+	    SETOPT(h->curl, CURLOPT_HEADERDATA, &x) < 0)
+		goto out;
+	h->nrequests++;
+	code = curl_easy_perform(h->curl);
+	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
+		h->nconnects += (unsigned)nconn;
+	if (x.body_too_big) {
+		ck_error("response from %s exceeds %d MiB", safeurl, CK_HTTP_MAX_BODY / (1024 * 1024));
+		goto out;
+	}
+	if (x.long_header != NULL) {
+		ck_error("%s header from %s exceeds %d bytes", x.long_header, safeurl, HDR_MAX);
+		goto out;
+	}
+	if (x.nomem) {
+		ck_error("out of memory reading the response from %s", safeurl);
+		goto out;
+	}
+	if (code != CURLE_OK) {
+		ck_sanitize(safeerr, sizeof(safeerr), h->errbuf, strlen(h->errbuf));
+		ck_error("%s: curl_easy_perform: %s%s%s", safeurl, curl_easy_strerror(code),
+		    safeerr[0] ? ": " : "", safeerr);
+		goto out;
+	}
+	if ((code = curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status)) != CURLE_OK) {
+		ck_error("%s: curl_easy_getinfo(CURLINFO_RESPONSE_CODE): %s", safeurl,
+		    curl_easy_strerror(code));
+		goto out;
+	}
+	resp->status = status;
+	if (resp->body == NULL && (resp->body = calloc(1, 1)) == NULL) {
+		ck_error("out of memory reading the response from %s", safeurl);
+		goto out;
+	}
+	ck_debug("%s %s: %ld, %zu bytes", method, safeurl, status, resp->len);
+	rc = 0;
+out:
+	/*
+	 * Drop the pointers into this call's stack and the caller's body; setting
+	 * a pointer option to NULL cannot fail, and each request sets them again.
+	 */
+	(void)curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, (void *)NULL);
+	(void)curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, (void *)NULL);
+	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, (char *)NULL);
+	return rc;
+}
+
+unsigned
+ck_http_request_count(const struct ck_http *h)
+{
+	return h->nrequests;
+}
+
+unsigned
+ck_http_connect_count(const struct ck_http *h)
+{
+	return h->nconnects;
+}
+
+long
+ck_http_retry_after(const char *value, time_t now)
+{
+	const char *p;
+	long secs = 0;
+	time_t when;
+
+	if (value == NULL)
+		return -1;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (isdigit((unsigned char)*value)) {
+		for (p = value; isdigit((unsigned char)*p); p++)
+			if (secs < RETRY_AFTER_MAX)
+				secs = secs * 10 + (*p - '0');
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '\0')
+			return -1;
+		return secs < RETRY_AFTER_MAX ? secs : RETRY_AFTER_MAX;
+	}
+	/* HTTP-date always starts with a day name; this keeps "-5" and the like out of curl_getdate. */
+	if (!isalpha((unsigned char)*value))
+		return -1;
+	if ((when = curl_getdate(value, NULL)) == -1)
+		return -1;
+	if (when <= now)
+		return 0;
+	if (when - now >= RETRY_AFTER_MAX)
+		return RETRY_AFTER_MAX;
+	return (long)(when - now);
+}
