@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "certkeeper/util/time.h"
 #include "certkeeper/acme/client.h"
 #include "certkeeper/cert/check.h"
 #include "certkeeper/keys/csr.h"

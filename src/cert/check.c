@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "certkeeper/util/time.h"
 #include "certkeeper/cert/check.h"
 #include "certkeeper/keys/soft.h"
 #include "certkeeper/util/log.h"
@@ -424,15 +425,4 @@ ck_cert_info_clear(struct ck_cert_info *i)
 		return;
 	free(i->serial);
 	memset(i, 0, sizeof(*i));
-}
-
-void
-ck_time_rfc3339(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	if (len == 0)
-		return;
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "?");
 }

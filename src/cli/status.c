@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certkeeper/util/time.h"
 #include "certkeeper/cert/check.h"
 #include "certkeeper/keys/soft.h"
 #include "certkeeper/util/log.h"

@@ -22,6 +22,7 @@
 #include <ini.h>
 
 #include "certkeeper/config/config.h"
+#include "certkeeper/keys/tpm.h"
 #include "certkeeper/util/log.h"
 
 /* Longest line accepted; long enough for a list of many domains. */
@@ -262,24 +263,16 @@ static int
 set_parent(struct parse *p, const char *key, const char *value)
 {
 	char q[QUOTE_MAX + 4], norm[16];
-	unsigned long h;
-	char *end;
+	uint32_t h;
 
+	if (ck_tpm_parent_parse(value, &h) != 0)
+		return fail(p, p->lineno,
+		    "%s: \"%s\" is neither \"owner\" nor a persistent handle (0x81000000-0x81FFFFFF)",
+		    key, quote(q, sizeof(q), value));
 	if (strcmp(value, "owner") == 0)
 		return set_string(p, &p->cfg->tpm_parent, value);
-	if ((value[0] != '0' || (value[1] != 'x' && value[1] != 'X')) ||
-	    !isxdigit((unsigned char)value[2]))
-		goto bad;
-	errno = 0;
-	h = strtoul(value + 2, &end, 16);
-	if (errno != 0 || *end != '\0' || h < 0x81000000UL || h > 0x81FFFFFFUL)
-		goto bad;
-	snprintf(norm, sizeof(norm), "0x%08lx", h);
+	snprintf(norm, sizeof(norm), "0x%08lx", (unsigned long)h);
 	return set_string(p, &p->cfg->tpm_parent, norm);
-bad:
-	return fail(p, p->lineno,
-	    "%s: \"%s\" is neither \"owner\" nor a persistent handle (0x81000000-0x81FFFFFF)",
-	    key, quote(q, sizeof(q), value));
 }
 
 /* owner_auth: the owner hierarchy password; excludes owner_auth_file. */

@@ -21,6 +21,7 @@
  * flushes the primary.  Every TPM return code goes through tpm_fail(),
  * which turns it into words an operator can act on.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -205,26 +206,35 @@ tpm_flush(struct ck_tpm *tpm, ESYS_TR *h, int quiet)
 	return -1;
 }
 
-/* Parses the configured parent: NULL or "owner", or "0x81xxxxxx". */
-static int
-parse_parent(const char *s, TPM2_HANDLE *out)
+int
+ck_tpm_parent_parse(const char *s, uint32_t *handle)
 {
 	unsigned long v;
 	char *end;
 
 	if (s == NULL || strcmp(s, "owner") == 0) {
-		*out = TPM2_RH_OWNER;
+		*handle = TPM2_RH_OWNER;
 		return 0;
 	}
-	errno = 0;
-	v = strtoul(s, &end, 16);
-	if (strncmp(s, "0x", 2) != 0 || strlen(s) != 10 || *end != '\0' || errno != 0 ||
-	    (v & 0xff000000UL) != ((unsigned long)TPM2_HT_PERSISTENT << 24)) {
-		ck_error("TPM parent '%s': want \"owner\" or a persistent handle 0x81xxxxxx", s);
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !isxdigit((unsigned char)s[2]))
 		return -1;
-	}
-	*out = (TPM2_HANDLE)v;
+	errno = 0;
+	v = strtoul(s + 2, &end, 16);
+	if (errno != 0 || *end != '\0' ||
+	    (v & 0xff000000UL) != ((unsigned long)TPM2_HT_PERSISTENT << 24))
+		return -1;
+	*handle = (uint32_t)v;
 	return 0;
+}
+
+/* The configured parent, reported when it is not one. */
+static int
+parse_parent(const char *s, TPM2_HANDLE *out)
+{
+	if (ck_tpm_parent_parse(s, out) == 0)
+		return 0;
+	ck_error("TPM parent '%s': want \"owner\" or a persistent handle 0x81xxxxxx", s);
+	return -1;
 }
 
 /* Fills auth with the owner password: owner_auth, else the first line of owner_auth_file. */

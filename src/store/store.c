@@ -31,6 +31,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "certkeeper/util/time.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/store/store.h"
 
@@ -1229,37 +1230,6 @@ json_text(const char *s)
 	return v;
 }
 
-/* Parses exactly "YYYY-MM-DDTHH:MM:SSZ" (what save writes) into *t. */
-static int
-parse_rfc3339(const char *s, time_t *t)
-{
-	static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
-	struct tm tm, back;
-	size_t i;
-
-	if (strlen(s) != sizeof(pattern) - 1)
-		return -1;
-	for (i = 0; pattern[i] != '\0'; i++)
-		if (pattern[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pattern[i])
-			return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = atoi(s) - 1900;
-	tm.tm_mon = atoi(s + 5) - 1;
-	tm.tm_mday = atoi(s + 8);
-	tm.tm_hour = atoi(s + 11);
-	tm.tm_min = atoi(s + 14);
-	tm.tm_sec = atoi(s + 17);
-	/* timegm normalizes its argument ("02-30" becomes March 2): convert a copy. */
-	back = tm;
-	*t = timegm(&back);
-	/* An out-of-range field fails the round trip. */
-	if (gmtime_r(t, &back) == NULL || back.tm_year != tm.tm_year || back.tm_mon != tm.tm_mon ||
-	    back.tm_mday != tm.tm_mday || back.tm_hour != tm.tm_hour ||
-	    back.tm_min != tm.tm_min || back.tm_sec != tm.tm_sec)
-		return -1;
-	return 0;
-}
-
 int
 ck_store_save_attempt(struct ck_store *st, const char *name, const struct ck_attempt *a)
 {
@@ -1338,7 +1308,7 @@ ck_store_load_attempt(struct ck_store *st, const char *name, struct ck_attempt *
 		goto out;
 	}
 	when = json_object_get(root, "when");
-	if (!json_is_string(when) || parse_rfc3339(json_string_value(when), &a->when) == -1) {
+	if (!json_is_string(when) || ck_time_parse_rfc3339(json_string_value(when), &a->when) == -1) {
 		ck_error("%s is corrupt: \"when\" is not an RFC 3339 UTC time", path);
 		goto out;
 	}

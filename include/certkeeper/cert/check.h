@@ -49,7 +49,4 @@ int ck_cert_info(const char *pem, size_t len, struct ck_cert_info *out);
 int ck_cert_covers(const char *pem, size_t len, char *const *domains, size_t ndomains);
 void ck_cert_info_clear(struct ck_cert_info *i);
 
-/* Formats t as RFC 3339 UTC ("2026-11-25T17:07:26Z") into buf (>= 21 bytes). */
-void ck_time_rfc3339(time_t t, char *buf, size_t len);
-
 #endif

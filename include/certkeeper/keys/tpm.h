@@ -15,6 +15,7 @@
 #define CERTKEEPER_KEYS_TPM_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "certkeeper/keys/signer.h"
 
 struct ck_tpm_config {
@@ -25,6 +26,12 @@ struct ck_tpm_config {
 };
 
 struct ck_tpm;
+
+/*
+ * Parses a parent setting: NULL or "owner" (the owner hierarchy), or a
+ * persistent handle "0x81xxxxxx".  Returns 0, or -1 (not reported).
+ */
+int ck_tpm_parent_parse(const char *s, uint32_t *handle);
 
 /* Connects to the TPM (TCTI, Esys_Initialize, Startup); errors name the cause. */
 int ck_tpm_open(const struct ck_tpm_config *cfg, struct ck_tpm **out);
