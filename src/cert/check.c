@@ -360,6 +360,15 @@ ck_chain_clear(struct ck_chain *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* The reason of the oldest OpenSSL error queued, for a warning that is not an error. */
+static const char *
+ssl_reason(void)
+{
+	const char *r = ERR_reason_error_string(ERR_peek_error());
+
+	return r != NULL ? r : "no OpenSSL error recorded";
+}
+
 /* The first certificate of a PEM text, or NULL (reported). */
 static X509 *
 first_cert(const char *pem, size_t len)
@@ -381,6 +390,7 @@ int
 ck_cert_info(const char *pem, size_t len, struct ck_cert_info *out)
 {
 	X509 *x = NULL;
+	EVP_PKEY *pub;
 	struct ck_cert_info info;
 	enum ck_key_type t;
 	int rc = -1;
@@ -392,7 +402,16 @@ ck_cert_info(const char *pem, size_t len, struct ck_cert_info *out)
 	    asn1_to_time(X509_get0_notBefore(x), &info.not_before) != 0 ||
 	    asn1_to_time(X509_get0_notAfter(x), &info.not_after) != 0)
 		goto out;
-	info.key_type = ck_key_type_of(X509_get0_pubkey(x), &t) == 0 ? (int)t : -1;
+	/*
+	 * A key that does not decode (a flipped bit off the curve) leaves the
+	 * rest of the certificate readable: report it, type unknown.
+	 */
+	if ((pub = X509_get0_pubkey(x)) == NULL) {
+		ck_warn("certificate %s: unreadable public key (%s): key type unknown",
+		    info.serial, ssl_reason());
+		ERR_clear_error();
+	}
+	info.key_type = pub != NULL && ck_key_type_of(pub, &t) == 0 ? (int)t : -1;
 	*out = info;
 	memset(&info, 0, sizeof(info));
 	rc = 0;
@@ -411,6 +430,11 @@ ck_cert_covers(const char *pem, size_t len, char *const *domains, size_t ndomain
 
 	if ((x = first_cert(pem, len)) == NULL)
 		return -1;
+	/* A certificate whose key does not decode serves no name: it is unreadable. */
+	if (X509_get0_pubkey(x) == NULL) {
+		ck_error_ssl("certificate: unreadable public key");
+		rc = -1;
+	}
 	for (i = 0; i < ndomains && rc == 1; i++)
 		if (!covers(x, domains[i]))
 			rc = 0;

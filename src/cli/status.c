@@ -154,6 +154,10 @@ print_entry(FILE *out, json_t *e)
 		const char *v = json_string_value(json_object_get(e, labels[i][0]));
 		char label[32];
 
+		/* An installed certificate always has a key; null means it did not decode. */
+		if (v == NULL && strcmp(labels[i][0], "key_type") == 0 &&
+		    !json_is_null(json_object_get(e, "serial")))
+			v = "unknown";
 		if (v == NULL)
 			continue;
 		snprintf(label, sizeof(label), "%s:", labels[i][1]);

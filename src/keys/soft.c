@@ -62,6 +62,8 @@ ck_key_type_of(const EVP_PKEY *pkey, enum ck_key_type *out)
 	size_t glen = 0;
 	int bits;
 
+	if (pkey == NULL)
+		return -1;
 	switch (EVP_PKEY_get_base_id(pkey)) {
 	case EVP_PKEY_EC:
 		if (EVP_PKEY_get_group_name(pkey, group, sizeof(group), &glen) != 1)

@@ -12,12 +12,14 @@
 #include <cmocka.h>
 
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "certkeeper/cert/check.h"
+#include "certkeeper/keys/soft.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/util/time.h"
 
@@ -495,6 +497,95 @@ test_cert_info(void **state)
 	free(in);
 }
 
+/*
+ * PEM of x with one byte flipped in the middle of the y coordinate of its
+ * P-256 key, as worn flash does: the certificate still parses, the point
+ * is off the curve so the key does not decode (both checked); malloc'd.
+ */
+static char *
+pem_with_bad_point(X509 *x)
+{
+	static const unsigned char spki[] = {	/* id-ecPublicKey, prime256v1, BIT STRING */
+		0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+		0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+		0x03, 0x42, 0x00,
+	};
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	X509 *bad;
+	char *pem;
+	int len, i, at = -1;
+
+	assert_true((len = i2d_X509(x, &der)) > 0);
+	for (i = 0; i + (int)sizeof(spki) + 65 <= len && at < 0; i++)
+		if (memcmp(der + i, spki, sizeof(spki)) == 0)
+			at = i + (int)sizeof(spki);
+	assert_true(at >= 0);
+	assert_int_equal(der[at], 0x04);		/* uncompressed: 04 || x || y */
+	der[at + 1 + 32 + 16] ^= 0x01;
+	p = der;
+	bad = d2i_X509(NULL, &p, len);
+	assert_non_null(bad);
+	assert_null(X509_get0_pubkey(bad));
+	ERR_clear_error();
+	pem = pem_of(bad);
+	X509_free(bad);
+	OPENSSL_free(der);
+	return pem;
+}
+
+/*
+ * A certificate whose public key does not decode still gives its serial and
+ * dates, key type unknown, and counts as unreadable for coverage (so that
+ * it is renewed): else `status` and `renew` crash on a corrupt cert.pem.
+ */
+static void
+test_cert_info_bad_key(void **state)
+{
+	struct fixture *f = *state;
+	X509 *leaf = issue(f->leafkey, NULL, "DNS:a.example.org", NOW - 2 * DAY, NOW + 30 * DAY,
+	    "4242", 0, &f->inter);
+	char *bad = pem_with_bad_point(leaf), *ip = pem_of(f->inter.cert);
+	char *in = cat(bad, ip, NULL, NULL);
+	struct ck_cert_info info;
+
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(ck_cert_info(bad, strlen(bad), &info), 0);
+	assert_int_equal(info.key_type, -1);
+	assert_string_equal(info.serial, "4242");
+	assert_true(info.not_before == NOW - 2 * DAY);
+	assert_true(info.not_after == NOW + 30 * DAY);
+	ck_cert_info_clear(&info);
+
+	ck_clear_error();
+	assert_int_equal(ck_cert_covers(bad, strlen(bad), two_domains, 1), -1);
+	assert_non_null(strstr(ck_last_error(), "unreadable public key"));
+	expect_refused(f, in, two_domains, 1, NOW, "unreadable public key");
+
+	/* The good certificate still reads with its type. */
+	free(bad);
+	bad = pem_of(leaf);
+	assert_int_equal(ck_cert_info(bad, strlen(bad), &info), 0);
+	assert_int_equal(info.key_type, CK_KEY_EC_P256);
+	ck_cert_info_clear(&info);
+	assert_int_equal(ck_cert_covers(bad, strlen(bad), two_domains, 1), 1);
+	X509_free(leaf);
+	free(bad);
+	free(ip);
+	free(in);
+}
+
+/* ck_key_type_of has no key to classify when a certificate's key did not decode. */
+static void
+test_key_type_of_null(void **state)
+{
+	enum ck_key_type t = CK_KEY_RSA_3072;
+
+	(void)state;
+	assert_int_equal(ck_key_type_of(NULL, &t), -1);
+	assert_int_equal(t, CK_KEY_RSA_3072);
+}
+
 /* RFC 3339 formatting of the epoch and a known instant: else logs and state show wrong times. */
 static void
 test_time_rfc3339(void **state)
@@ -548,6 +639,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_leaf_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_info, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cert_info_bad_key, setup, teardown),
+		cmocka_unit_test(test_key_type_of_null),
 		cmocka_unit_test(test_time_rfc3339),
 		cmocka_unit_test_setup_teardown(test_far_dates, setup, teardown),
 	};

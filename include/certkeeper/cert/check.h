@@ -39,12 +39,16 @@ struct ck_cert_info {
 	int key_type;		/* enum ck_key_type of its public key (software type), or -1 */
 };
 
-/* Reads the first certificate of a PEM text. */
+/*
+ * Reads the first certificate of a PEM text; a public key that does not
+ * decode (a corrupt file) gives key_type -1 and a warning, not a failure.
+ */
 int ck_cert_info(const char *pem, size_t len, struct ck_cert_info *out);
 
 /*
  * Whether the first certificate of a PEM text covers every domain in its
- * subjectAltName: 1 yes, 0 no, -1 unreadable (reported).
+ * subjectAltName: 1 yes, 0 no, -1 unreadable, including a public key that
+ * does not decode (reported).
  */
 int ck_cert_covers(const char *pem, size_t len, char *const *domains, size_t ndomains);
 void ck_cert_info_clear(struct ck_cert_info *i);

@@ -27,7 +27,7 @@ int ck_soft_key_to_pem(EVP_PKEY *pkey, char **pem, size_t *pemlen);
 int ck_soft_signer_from_pem(const char *pem, size_t pemlen, const char *what,
     struct ck_signer **out);
 
-/* Key type of a public key (EC P-256/P-384, RSA 2048/3072); -1 if other. */
+/* Key type of a public key (EC P-256/P-384, RSA 2048/3072); -1 (not reported) if other or NULL. */
 int ck_key_type_of(const EVP_PKEY *pkey, enum ck_key_type *out);
 
 #endif
