@@ -15,23 +15,39 @@
 #include "certkeeper/cli/status.h"
 #include "certkeeper/store/store.h"
 
-/* JSON string of an RFC 3339 time, or null when t is 0. */
-static json_t *
-json_time(time_t t)
+/*
+ * Sets o[key] to v, stealing v; a NULL v (a constructor that failed: out of
+ * memory, or text that is not UTF-8) fails too.  Reported, naming what
+ * (a certificate's name, or "document").
+ */
+static int
+set_new(json_t *o, const char *what, const char *key, json_t *v)
+{
+	if (json_object_set_new(o, key, v) != 0) {
+		ck_error("status: %s: json_object_set_new(\"%s\") failed "
+		    "(out of memory, or not UTF-8)", what, key);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets o[key] to the string s, or to null when s is NULL. */
+static int
+set_str(json_t *o, const char *what, const char *key, const char *s)
+{
+	return set_new(o, what, key, s != NULL ? json_string(s) : json_null());
+}
+
+/* Sets o[key] to an RFC 3339 time, or to null when t is 0. */
+static int
+set_time(json_t *o, const char *what, const char *key, time_t t)
 {
 	char buf[32];
 
 	if (t == 0)
-		return json_null();
+		return set_new(o, what, key, json_null());
 	ck_time_rfc3339(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-/* JSON string of s, or null. */
-static json_t *
-json_str_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
+	return set_new(o, what, key, json_string(buf));
 }
 
 /*
@@ -50,83 +66,121 @@ installed_key_type(const struct ck_cert_info *info, const char *key_name)
 	return ck_key_type_name(t);
 }
 
-/* One certificate's entry; NULL on allocation failure. */
+/* The domains of cc as a JSON array (new reference), or NULL (not reported: see set_new). */
 static json_t *
-cert_entry(struct ck_store *st, const struct ck_cert_config *cc)
+domain_list(const struct ck_cert_config *cc)
+{
+	json_t *a;
+	size_t i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < cc->ndomains; i++)
+		if (json_array_append_new(a, json_string(cc->domains[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/*
+ * One certificate's entry (new reference), or NULL (reported).  State that
+ * cannot be read (reported by whoever failed) is null in the entry and sets
+ * *unreadable; a certificate not installed yet is not a failure.
+ */
+static json_t *
+cert_entry(struct ck_store *st, const struct ck_cert_config *cc, int *unreadable)
 {
 	struct ck_cert_info info;
 	struct ck_attempt att;
-	json_t *e = NULL, *domains = NULL;
+	json_t *e = NULL, *res = NULL;
 	char *cert = NULL, *paths[4] = { NULL };
 	const char *key_name = NULL, *files[4] = { "cert.pem", "chain.pem", "fullchain.pem", NULL };
+	const char *n = cc->name;
 	size_t cert_len = 0, i;
-	int installed;
+	int r, present, readable;
 
 	memset(&info, 0, sizeof(info));
 	memset(&att, 0, sizeof(att));
-	installed = ck_store_load_current(st, cc->name, &cert, &cert_len, NULL, NULL,
-	    &key_name) == 0 && cert != NULL && ck_cert_info(cert, cert_len, &info) == 0;
-	if (!installed)
-		ck_clear_error();	/* "not installed" is a state, not an error, here */
+	r = ck_store_load_current(st, cc->name, &cert, &cert_len, NULL, NULL, &key_name);
+	present = r == 0;
+	readable = present && ck_cert_info(cert, cert_len, &info) == 0;
+	if (r == -1 || (present && !readable))
+		*unreadable = 1;
 	if (ck_store_load_attempt(st, cc->name, &att) != 0)
-		memset(&att, 0, sizeof(att));
+		*unreadable = 1;
 	files[3] = key_name != NULL ? key_name : CK_STORE_KEY_FILE;
-	for (i = 0; i < 4; i++)
-		if ((paths[i] = ck_store_current_path(st, cc->name, files[i])) == NULL)
+	for (i = 0; present && i < 4; i++)
+		if ((paths[i] = ck_store_current_path(st, cc->name, files[i])) == NULL) {
+			ck_error("status: %s: ck_store_current_path(%s): out of memory", n,
+			    files[i]);
 			goto out;
-	if ((domains = json_array()) == NULL)
+		}
+	if ((e = json_object()) == NULL) {
+		ck_error("status: %s: json_object: out of memory", n);
 		goto out;
-	for (i = 0; i < cc->ndomains; i++)
-		if (json_array_append_new(domains, json_string(cc->domains[i])) != 0)
-			goto out;
-	e = json_pack("{s:s, s:O, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "name", cc->name,
-	    "domains", domains,
-	    "cert_path", installed ? json_string(paths[0]) : json_null(),
-	    "chain_path", installed ? json_string(paths[1]) : json_null(),
-	    "fullchain_path", installed ? json_string(paths[2]) : json_null(),
-	    "key_path", installed ? json_string(paths[3]) : json_null(),
-	    "key_type", json_str_or_null(installed ? installed_key_type(&info, key_name) : NULL),
-	    "serial", json_str_or_null(installed ? info.serial : NULL),
-	    "not_before", json_time(installed ? info.not_before : 0),
-	    "not_after", json_time(installed ? info.not_after : 0),
-	    "renew_after", json_time(installed ?
-		ck_renew_after(cc, info.not_before, info.not_after) : 0),
-	    "last_result", json_str_or_null(att.result),
-	    "last_error", json_str_or_null(att.error));
+	}
+	/* In the order of the documented format; unknown is null. */
+	if (set_str(e, n, "name", cc->name) != 0 ||
+	    set_new(e, n, "domains", domain_list(cc)) != 0 ||
+	    set_str(e, n, "cert_path", paths[0]) != 0 ||
+	    set_str(e, n, "chain_path", paths[1]) != 0 ||
+	    set_str(e, n, "fullchain_path", paths[2]) != 0 ||
+	    set_str(e, n, "key_path", paths[3]) != 0 ||
+	    set_str(e, n, "key_type", readable ? installed_key_type(&info, key_name) : NULL) != 0 ||
+	    set_str(e, n, "serial", readable ? info.serial : NULL) != 0 ||
+	    set_time(e, n, "not_before", readable ? info.not_before : 0) != 0 ||
+	    set_time(e, n, "not_after", readable ? info.not_after : 0) != 0 ||
+	    set_time(e, n, "renew_after", readable ?
+		ck_renew_after(cc, info.not_before, info.not_after) : 0) != 0 ||
+	    set_str(e, n, "last_result", att.result) != 0 ||
+	    set_str(e, n, "last_error", att.error) != 0)
+		goto out;
+	res = e;
+	e = NULL;
 out:
 	for (i = 0; i < 4; i++)
 		free(paths[i]);
-	json_decref(domains);
+	json_decref(e);
 	ck_attempt_clear(&att);
 	ck_cert_info_clear(&info);
 	free(cert);
-	return e;
+	return res;
 }
 
-json_t *
-ck_status_json(const struct ck_config *cfg)
+int
+ck_status_json(const struct ck_config *cfg, json_t **out)
 {
 	struct ck_store *st = NULL;
-	json_t *doc = NULL, *list = NULL, *e;
+	json_t *doc = NULL, *list, *e;
 	size_t i;
+	int unreadable = 0, rc = -1;
 
 	if (ck_store_open(cfg->state_dir, &st) != 0)
 		goto out;
-	if ((list = json_array()) == NULL)
+	if ((doc = json_object()) == NULL) {
+		ck_error("status: json_object: out of memory");
 		goto out;
+	}
+	if (set_new(doc, "document", "certificates", json_array()) != 0)
+		goto out;
+	list = json_object_get(doc, "certificates");	/* borrowed from doc */
 	for (i = 0; i < cfg->ncerts; i++) {
-		if ((e = cert_entry(st, &cfg->certs[i])) == NULL) {
-			ck_error("cannot build the status of %s", cfg->certs[i].name);
+		if ((e = cert_entry(st, &cfg->certs[i], &unreadable)) == NULL)
+			goto out;
+		if (json_array_append_new(list, e) != 0) {
+			ck_error("status: %s: json_array_append_new: out of memory",
+			    cfg->certs[i].name);
 			goto out;
 		}
-		json_array_append_new(list, e);
 	}
-	doc = json_pack("{s:O}", "certificates", list);
+	*out = doc;
+	doc = NULL;
+	rc = unreadable;
 out:
-	json_decref(list);
+	json_decref(doc);
 	ck_store_close(st);
-	return doc;
+	return rc;
 }
 
 /* Prints one entry as text. */
@@ -149,7 +203,8 @@ print_entry(FILE *out, json_t *e)
 		fprintf(out, "%s%s", i ? ", " : "", json_string_value(d));
 	fputc('\n', out);
 	if (json_is_null(json_object_get(e, "serial")))
-		fprintf(out, "  (no certificate installed)\n");
+		fprintf(out, json_is_null(json_object_get(e, "cert_path")) ?
+		    "  (no certificate installed)\n" : "  (installed certificate unreadable)\n");
 	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
 		const char *v = json_string_value(json_object_get(e, labels[i][0]));
 		char label[32];
@@ -165,21 +220,71 @@ print_entry(FILE *out, json_t *e)
 	}
 }
 
+/*
+ * doc as indented JSON in *text (malloc'd, len bytes, NUL-terminated).  It is
+ * encoded whole before anything is printed, so a failure prints nothing
+ * rather than half a document.  json_dumpb writes into our buffer without
+ * allocating one: json_dumps drops an object key when its buffer cannot
+ * grow, and says nothing (jansson 2.14, dump.c ignores dump_string there).
+ */
+static int
+encode(const json_t *doc, char **text, size_t *len)
+{
+	const size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
+	char *buf = NULL;
+	size_t n;
+
+	if ((n = json_dumpb(doc, NULL, 0, flags)) == 0) {
+		ck_error("status: json_dumpb failed (out of memory)");
+		return -1;
+	}
+	if ((buf = malloc(n + 1)) == NULL) {
+		ck_error("status: out of memory encoding %zu bytes of JSON", n);
+		return -1;
+	}
+	if (json_dumpb(doc, buf, n, flags) != n) {
+		ck_error("status: json_dumpb failed (out of memory)");
+		free(buf);
+		return -1;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
 int
 ck_status_print(const struct ck_config *cfg, int json, FILE *out)
 {
-	json_t *doc, *e;
-	size_t i;
+	json_t *doc = NULL, *e;
+	char *text = NULL;
+	size_t i, len = 0;
+	int r, rc = CK_EXIT_FAILED;
 
-	if ((doc = ck_status_json(cfg)) == NULL)
-		return CK_EXIT_FAILED;
+	if ((r = ck_status_json(cfg, &doc)) == -1)
+		goto out;
 	if (json) {
-		json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (encode(doc, &text, &len) != 0)
+			goto out;
+		fwrite(text, 1, len, out);
 		fputc('\n', out);
 	} else {
 		json_array_foreach(json_object_get(doc, "certificates"), i, e)
 			print_entry(out, e);
 	}
+	/* Output that did not get out (a full disk, a closed pipe) is a failure. */
+	if (fflush(out) == EOF) {
+		ck_error_errno("status: cannot write the output");
+		goto out;
+	}
+	if (ferror(out)) {
+		ck_error("status: cannot write the output");
+		goto out;
+	}
+	/* What could be read is shown; what could not was reported and fails the command. */
+	rc = r == 0 ? CK_EXIT_OK : CK_EXIT_FAILED;
+out:
+	free(text);
 	json_decref(doc);
-	return CK_EXIT_OK;
+	return rc;
 }
