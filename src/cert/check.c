@@ -23,6 +23,7 @@
 #include "certkeeper/cert/check.h"
 #include "certkeeper/keys/soft.h"
 #include "certkeeper/util/log.h"
+#include "certkeeper/util/pem.h"
 
 /* Leaf, intermediates and a root or two: a longer chain is not a CA's answer. */
 #define CHAIN_MAX 10
@@ -40,17 +41,6 @@ find(const char *p, size_t len, const char *needle)
 		if (memcmp(p + i, needle, n) == 0)
 			return p + i;
 	return NULL;
-}
-
-/* Refuses to prompt for a passphrase on anything PEM may ask one for. */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
 }
 
 /* Reports the PEM block or text found at p where a certificate was expected. */
@@ -121,7 +111,7 @@ parse_chain(const char *pem, size_t len, STACK_OF(X509) **out)
 			ck_error_ssl("BIO_new_mem_buf");
 			goto out;
 		}
-		if ((x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) == NULL) {
+		if ((x = PEM_read_bio_X509(bio, NULL, ck_pem_no_passphrase, NULL)) == NULL) {
 			ck_error_ssl("certificate chain: cannot parse certificate %d",
 			    sk_X509_num(certs) + 1);
 			goto out;
@@ -220,8 +210,6 @@ static int
 certs_pem(STACK_OF(X509) *certs, int from, int to, char **out, size_t *outlen)
 {
 	BIO *bio = NULL;
-	char *data = NULL, *buf = NULL;
-	long n;
 	int i, rc = -1;
 
 	if ((bio = BIO_new(BIO_s_mem())) == NULL) {
@@ -233,23 +221,8 @@ certs_pem(STACK_OF(X509) *certs, int from, int to, char **out, size_t *outlen)
 			ck_error_ssl("PEM_write_bio_X509");
 			goto out;
 		}
-	if ((n = BIO_get_mem_data(bio, &data)) < 0) {
-		ck_error_ssl("BIO_get_mem_data");
-		goto out;
-	}
-	if ((buf = malloc((size_t)n + 1)) == NULL) {
-		ck_error("out of memory encoding certificates");
-		goto out;
-	}
-	if (n > 0)
-		memcpy(buf, data, (size_t)n);
-	buf[n] = '\0';
-	*out = buf;
-	*outlen = (size_t)n;
-	buf = NULL;
-	rc = 0;
+	rc = ck_pem_from_bio(bio, "certificates", out, outlen);
 out:
-	free(buf);
 	BIO_free(bio);
 	return rc;
 }
@@ -380,7 +353,7 @@ first_cert(const char *pem, size_t len)
 		ck_error_ssl("BIO_new_mem_buf");
 		return NULL;
 	}
-	if ((x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) == NULL)
+	if ((x = PEM_read_bio_X509(bio, NULL, ck_pem_no_passphrase, NULL)) == NULL)
 		ck_error_ssl("cannot read a certificate");
 	BIO_free(bio);
 	return x;

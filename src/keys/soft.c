@@ -15,6 +15,7 @@
 
 #include "certkeeper/keys/soft.h"
 #include "certkeeper/util/log.h"
+#include "certkeeper/util/pem.h"
 
 static int soft_sign(struct ck_signer *s, const unsigned char *msg, size_t len,
     enum ck_sig_form form, unsigned char **sig, size_t *siglen);
@@ -210,8 +211,6 @@ int
 ck_soft_key_to_pem(EVP_PKEY *pkey, char **pem, size_t *pemlen)
 {
 	BIO *bio = NULL;
-	char *data = NULL, *buf = NULL;
-	long n = 0;
 	int rc = -1;
 
 	if ((bio = BIO_new(BIO_s_mem())) == NULL) {
@@ -223,37 +222,10 @@ ck_soft_key_to_pem(EVP_PKEY *pkey, char **pem, size_t *pemlen)
 		ck_error_ssl("PEM_write_bio_PrivateKey");
 		goto out;
 	}
-	if ((n = BIO_get_mem_data(bio, &data)) <= 0) {
-		ck_error_ssl("BIO_get_mem_data");
-		goto out;
-	}
-	if ((buf = malloc((size_t)n + 1)) == NULL) {
-		ck_error("out of memory encoding a key");
-		goto out;
-	}
-	memcpy(buf, data, (size_t)n);
-	buf[n] = '\0';
-	*pem = buf;
-	*pemlen = (size_t)n;
-	buf = NULL;
-	rc = 0;
+	rc = ck_pem_secret_from_bio(bio, "a private key", pem, pemlen);
 out:
-	/* The BIO held private key material: do not leave it in freed memory. */
-	if (data != NULL && n > 0)
-		OPENSSL_cleanse(data, (size_t)n);
 	BIO_free(bio);
 	return rc;
-}
-
-/* Refuses to prompt for a passphrase: an encrypted key file simply fails to load. */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
 }
 
 int
@@ -273,7 +245,7 @@ ck_soft_signer_from_pem(const char *pem, size_t pemlen, const char *what,
 		ck_error_ssl("BIO_new_mem_buf");
 		goto out;
 	}
-	if ((pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)) == NULL) {
+	if ((pkey = PEM_read_bio_PrivateKey(bio, NULL, ck_pem_no_passphrase, NULL)) == NULL) {
 		ck_error_ssl("%s: cannot read a private key", what);
 		goto out;
 	}

@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 
 #include "certkeeper/util/log.h"
+#include "certkeeper/util/pem.h"
 #include "certkeeper/keys/tss2key.h"
 
 #define TSS2KEY_PEM_LABEL	"TSS2 PRIVATE KEY"
@@ -79,8 +80,6 @@ ck_tss2key_encode(const struct ck_tss2key *k, char **pem, size_t *pemlen)
 	ASN1_OBJECT *oid = NULL;
 	unsigned char *der = NULL;
 	BIO *bio = NULL;
-	char *data, *buf = NULL;
-	long datalen;
 	int derlen, rc = -1;
 
 	if (!tpm2b_ok(k->pub, k->publen) || !tpm2b_ok(k->priv, k->privlen) ||
@@ -116,22 +115,8 @@ ck_tss2key_encode(const struct ck_tss2key *k, char **pem, size_t *pemlen)
 		ck_error_ssl("TSS2 key encoding: PEM_write_bio");
 		goto out;
 	}
-	if ((datalen = BIO_get_mem_data(bio, &data)) <= 0) {
-		ck_error_ssl("TSS2 key encoding: BIO_get_mem_data");
-		goto out;
-	}
-	if ((buf = malloc((size_t)datalen + 1)) == NULL) {
-		ck_error("TSS2 key encoding: out of memory");
-		goto out;
-	}
-	memcpy(buf, data, (size_t)datalen);
-	buf[datalen] = '\0';
-	*pem = buf;
-	*pemlen = (size_t)datalen;
-	buf = NULL;
-	rc = 0;
+	rc = ck_pem_secret_from_bio(bio, "a TSS2 key", pem, pemlen);
 out:
-	free(buf);
 	BIO_free(bio);
 	OPENSSL_free(der);
 	ASN1_OBJECT_free(oid);

@@ -262,7 +262,7 @@ test_key_pem_round_trip(void **state)
 		assert_int_equal(s2->type, types[i]);
 		assert_true(EVP_PKEY_eq(s2->pub, key) == 1);
 		ck_signer_free(s2);
-		free(pem);
+		OPENSSL_clear_free(pem, pemlen);
 		EVP_PKEY_free(key);
 	}
 }

@@ -648,7 +648,7 @@ test_create_sign_sign_command_count(void **state)
 	assert_int_equal(ck_tpm_command_count(t), 7);			/* + Flush of the key */
 	assert_int_equal(fk.calls[F_FLUSH], 1);
 	assert_int_equal(transients(), 1);				/* the cached primary */
-	free(pem);
+	OPENSSL_free(pem);
 	ck_tpm_close(t);
 	assert_int_equal(fk.commands, 8);				/* + Flush of the primary */
 	assert_int_equal(fk.calls[F_FLUSH], 2);
@@ -684,7 +684,7 @@ test_primary_template(void **state)
 	assert_int_equal(p->unique.ecc.x.size, 0);
 	assert_int_equal(p->unique.ecc.y.size, 0);
 	ck_signer_free(s);
-	free(pem);
+	OPENSSL_free(pem);
 	ck_tpm_close(t);
 }
 
@@ -706,7 +706,7 @@ test_p384(void **state)
 	sign_and_verify(s, 48);
 	assert_int_equal(fk.sign_hash, TPM2_ALG_SHA384);
 	ck_signer_free(s);
-	free(pem);
+	OPENSSL_free(pem);
 	ck_tpm_close(t);
 }
 
@@ -744,7 +744,7 @@ test_load_then_sign(void **state)
 	ck_signer_free(s2);
 	assert_int_equal(ck_tpm_command_count(t), before + 7);	/* its Flush */
 	EVP_PKEY_free(pub);
-	free(pem);
+	OPENSSL_free(pem);
 	ck_tpm_close(t);
 }
 
@@ -797,7 +797,7 @@ test_load_integrity(void **state)
 	expect_error("0x1df");
 	assert_int_equal(transients(), 1);
 	ck_signer_free(s2);
-	free(pem);
+	OPENSSL_free(pem);
 	ck_tpm_close(t);
 	assert_int_equal(transients(), 0);
 }
@@ -839,7 +839,7 @@ test_sign_object_memory(void **state)
 	assert_int_equal(fk.calls[F_LOAD], 3);
 	ck_signer_free(s);
 	assert_int_equal(fk.calls[F_FLUSH], 2);
-	free(pem);
+	OPENSSL_free(pem);
 	ck_tpm_close(t);
 }
 
@@ -871,7 +871,7 @@ test_sign_fails_flush_fails(void **state)
 	assert_int_equal(fk.calls[F_LOAD], 2);
 	ck_signer_free(s);
 	assert_int_equal(fk.calls[F_FLUSH], 2);
-	free(pem);
+	OPENSSL_free(pem);
 	ck_tpm_close(t);
 	assert_int_equal(fk.calls[F_FLUSH], 3);
 	assert_int_equal(count_kind(K_KEY), 1);
@@ -924,9 +924,9 @@ test_account_and_cert_keys_fit(void **state)
 	assert_int_equal(transients(), 0);
 	assert_int_equal(fk.calls[F_FLUSH], 4);	/* acct, cert1, cert2, primary */
 	assert_int_equal(fk.peak, 3);
-	free(apem);
-	free(pem1);
-	free(pem2);
+	OPENSSL_free(apem);
+	OPENSSL_free(pem1);
+	OPENSSL_free(pem2);
 }
 
 /* Broken if a wrong owner password (any session number) is not named, or a primary is cached. */
@@ -1046,8 +1046,8 @@ test_persistent_parent(void **state)
 	expect_error("owner (0x40000001)");
 	expect_error("0x81000001");
 
-	free(pem);
-	free(opem);
+	OPENSSL_free(pem);
+	OPENSSL_free(opem);
 	ck_tpm_close(t);
 	assert_int_equal(fk.calls[F_TRCLOSE], 1);
 	assert_int_equal(fk.calls[F_FLUSH], 1 + 1);	/* + the key at destroy, never the parent */
@@ -1150,32 +1150,32 @@ test_load_rejects(void **state)
 	assert_int_equal(ck_tpm_key_load(t, pem, pemlen, "k", &s), 0);
 	ck_signer_free(s);
 	s = NULL;
-	free(pem);
+	OPENSSL_free(pem);
 
 	pem = craft_key_file(&pub, 0, 0x40000001, &pemlen);
 	assert_int_equal(ck_tpm_key_load(t, pem, pemlen, "k", &s), -1);
 	expect_error("has a password");
-	free(pem);
+	OPENSSL_free(pem);
 
 	pub.publicArea.objectAttributes |= TPMA_OBJECT_RESTRICTED;
 	pem = craft_key_file(&pub, 1, 0x40000001, &pemlen);
 	assert_int_equal(ck_tpm_key_load(t, pem, pemlen, "k", &s), -1);
 	expect_error("not an unrestricted signing key");
-	free(pem);
+	OPENSSL_free(pem);
 	pub.publicArea.objectAttributes &= ~TPMA_OBJECT_RESTRICTED;
 
 	pub.publicArea.parameters.eccDetail.curveID = TPM2_ECC_BN_P256;
 	pem = craft_key_file(&pub, 1, 0x40000001, &pemlen);
 	assert_int_equal(ck_tpm_key_load(t, pem, pemlen, "k", &s), -1);
 	expect_error("unsupported curve");
-	free(pem);
+	OPENSSL_free(pem);
 	pub.publicArea.parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
 
 	pub.publicArea.unique.ecc.y.buffer[5] ^= 1;	/* no longer on the curve */
 	pem = craft_key_file(&pub, 1, 0x40000001, &pemlen);
 	assert_int_equal(ck_tpm_key_load(t, pem, pemlen, "k", &s), -1);
 	expect_error("EVP_PKEY_fromdata");
-	free(pem);
+	OPENSSL_free(pem);
 
 	memset(&pub, 0, sizeof(pub));
 	pub.publicArea.type = TPM2_ALG_RSA;
@@ -1187,7 +1187,7 @@ test_load_rejects(void **state)
 	pem = craft_key_file(&pub, 1, 0x40000001, &pemlen);
 	assert_int_equal(ck_tpm_key_load(t, pem, pemlen, "k", &s), -1);
 	expect_error("not an ECC key");
-	free(pem);
+	OPENSSL_free(pem);
 
 	assert_null(s);
 	assert_int_equal(ck_tpm_command_count(t), 1);	/* loading costs no TPM command */
@@ -1207,7 +1207,7 @@ test_sign_pads_short_values(void **state)
 	fk.short_r = 1;
 	sign_and_verify(s, 32);
 	ck_signer_free(s);
-	free(pem);
+	OPENSSL_free(pem);
 	ck_tpm_close(t);
 }
 
@@ -1231,7 +1231,7 @@ test_flush_fails_at_destroy(void **state)
 	ck_signer_free(s);
 	assert_string_equal(ck_last_error(), "finalize: order is invalid");
 	assert_int_equal(fk.calls[F_FLUSH], 1);		/* not retried on the same handle */
-	free(pem);
+	OPENSSL_free(pem);
 	ck_tpm_close(t);
 	assert_int_equal(fk.calls[F_FLUSH], 2);		/* the primary */
 	assert_int_equal(count_kind(K_PRIMARY), 0);

@@ -153,7 +153,7 @@ test_round_trip(void **state)
 		assert_memory_equal(out.priv, priv, sizeof(priv));
 		ck_tss2key_clear(&out);
 		assert_null(out.pub);
-		free(pem);
+		OPENSSL_clear_free(pem, pemlen);
 	}
 }
 
@@ -193,7 +193,7 @@ test_der_layout(void **state)
 	OPENSSL_free(header);
 	OPENSSL_free(der);
 	BIO_free(bio);
-	free(pem);
+	OPENSSL_clear_free(pem, pemlen);
 }
 
 /* Broken if a file without emptyAuth is read as "has a password" (tpm2-openssl reads TRUE). */

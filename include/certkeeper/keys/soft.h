@@ -16,7 +16,10 @@ int ck_soft_generate(enum ck_key_type t, EVP_PKEY **out);
 /* Wraps a private key in a signer; takes ownership of pkey on success. */
 int ck_soft_signer_new(EVP_PKEY *pkey, struct ck_signer **out);
 
-/* PKCS#8 PEM of a private key; *pem is malloc'd and NUL-terminated. */
+/*
+ * PKCS#8 PEM of a private key; *pem is OPENSSL_malloc'd and NUL-terminated.
+ * It is the secret: free it with OPENSSL_clear_free(*pem, *pemlen).
+ */
 int ck_soft_key_to_pem(EVP_PKEY *pkey, char **pem, size_t *pemlen);
 
 /*

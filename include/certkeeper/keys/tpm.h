@@ -45,8 +45,9 @@ void ck_tpm_close(struct ck_tpm *tpm);
 /*
  * Creates a fresh sign-only key in the TPM (t is CK_KEY_TPM_P256 or
  * CK_KEY_TPM_P384) and returns a signer for it and its key file (TSS2
- * PRIVATE KEY PEM, malloc'd, NUL-terminated).  The signer refers to tpm,
- * which must outlive it: destroying the signer flushes its loaded key.
+ * PRIVATE KEY PEM, OPENSSL_malloc'd, NUL-terminated: free it with
+ * OPENSSL_clear_free(*pem, *pemlen)).  The signer refers to tpm, which
+ * must outlive it: destroying the signer flushes its loaded key.
  */
 int ck_tpm_key_create(struct ck_tpm *tpm, enum ck_key_type t, struct ck_signer **out,
     char **pem, size_t *pemlen);

@@ -25,7 +25,10 @@ struct ck_tss2key {
 	size_t privlen;
 };
 
-/* PEM text of k; *pem malloc'd and NUL-terminated. */
+/*
+ * PEM text of k; *pem is OPENSSL_malloc'd and NUL-terminated.  It holds the
+ * private blob: free it with OPENSSL_clear_free(*pem, *pemlen).
+ */
 int ck_tss2key_encode(const struct ck_tss2key *k, char **pem, size_t *pemlen);
 /*
  * Parses PEM text; errors name `what` and the cause (not a TSS2 key, wrong
