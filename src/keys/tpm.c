@@ -616,7 +616,11 @@ ck_tpm_key_create(struct ck_tpm *tpm, enum ck_key_type t, struct ck_signer **out
 out:
 	ck_signer_free(s);
 	Esys_Free(outpub);
+	/* The wrapped private part: only the key file keeps it. */
+	if (outpriv != NULL)
+		OPENSSL_cleanse(outpriv, sizeof(*outpriv));
 	Esys_Free(outpriv);
+	OPENSSL_cleanse(privbuf, sizeof(privbuf));
 	return rc;
 }
 
@@ -668,6 +672,7 @@ ck_tpm_key_load(struct ck_tpm *tpm, const char *pem, size_t pemlen, const char *
 		goto out;
 	rc = 0;
 out:
+	OPENSSL_cleanse(&priv, sizeof(priv));
 	ck_tss2key_clear(&key);
 	return rc;
 }
@@ -765,7 +770,8 @@ out:
 
 /*
  * Flushes the loaded key (a failure is a warning: this is cleanup) and
- * frees the blobs.  k->tpm must still be open; it belongs to the caller.
+ * frees the blobs, the private one wiped.  k->tpm must still be open; it
+ * belongs to the caller.
  */
 static void
 tpm_destroy(struct ck_signer *s)
@@ -777,6 +783,7 @@ tpm_destroy(struct ck_signer *s)
 	if (k->loaded != ESYS_TR_NONE)
 		(void)tpm_flush(k->tpm, &k->loaded, 1);
 	free(k->what);
+	OPENSSL_cleanse(&k->priv, sizeof(k->priv));
 	free(k);
 	s->priv = NULL;
 }

@@ -51,7 +51,10 @@ tpm2b_ok(const unsigned char *buf, size_t len)
 	return len >= 2 && ((size_t)buf[0] << 8 | buf[1]) == len - 2;
 }
 
-/* Copies an OCTET STRING holding a TPM2B into *out; `field` and `what` name it in errors. */
+/*
+ * Copies an OCTET STRING holding a TPM2B into *out (OPENSSL_malloc'd, as
+ * ck_tss2key_clear frees it); `field` and `what` name it in errors.
+ */
 static int
 copy_tpm2b(const ASN1_OCTET_STRING *os, const char *field, const char *what,
     unsigned char **out, size_t *outlen)
@@ -64,13 +67,22 @@ copy_tpm2b(const ASN1_OCTET_STRING *os, const char *field, const char *what,
 		    "disagrees)", what, field, len);
 		return -1;
 	}
-	if ((*out = malloc(len)) == NULL) {
+	if ((*out = OPENSSL_malloc(len)) == NULL) {
 		ck_error("%s: out of memory reading TSS2 key", what);
 		return -1;
 	}
 	memcpy(*out, data, len);
 	*outlen = len;
 	return 0;
+}
+
+/* Frees a TPMKey structure, wiping its private blob first (ASN1_item_free does not). */
+static void
+asn_free(CK_TSS2KEY_ASN1 *asn)
+{
+	if (asn != NULL && asn->privkey != NULL && asn->privkey->data != NULL)
+		OPENSSL_cleanse(asn->privkey->data, (size_t)asn->privkey->length);
+	ASN1_item_free((ASN1_VALUE *)asn, ASN1_ITEM_rptr(CK_TSS2KEY_ASN1));
 }
 
 int
@@ -80,7 +92,7 @@ ck_tss2key_encode(const struct ck_tss2key *k, char **pem, size_t *pemlen)
 	ASN1_OBJECT *oid = NULL;
 	unsigned char *der = NULL;
 	BIO *bio = NULL;
-	int derlen, rc = -1;
+	int derlen = 0, rc = -1;
 
 	if (!tpm2b_ok(k->pub, k->publen) || !tpm2b_ok(k->priv, k->privlen) ||
 	    k->publen > INT_MAX || k->privlen > INT_MAX) {
@@ -118,9 +130,10 @@ ck_tss2key_encode(const struct ck_tss2key *k, char **pem, size_t *pemlen)
 	rc = ck_pem_secret_from_bio(bio, "a TSS2 key", pem, pemlen);
 out:
 	BIO_free(bio);
-	OPENSSL_free(der);
+	if (der != NULL)
+		OPENSSL_clear_free(der, (size_t)derlen);
 	ASN1_OBJECT_free(oid);
-	ASN1_item_free((ASN1_VALUE *)asn, ASN1_ITEM_rptr(CK_TSS2KEY_ASN1));
+	asn_free(asn);
 	return rc;
 }
 
@@ -155,7 +168,7 @@ ck_tss2key_decode(const char *pem, size_t pemlen, const char *what, struct ck_ts
 	const unsigned char *p;
 	uint64_t parent;
 	BIO *bio = NULL;
-	long derlen;
+	long derlen = 0;
 	int rc = -1;
 
 	memset(k, 0, sizeof(*k));
@@ -214,10 +227,11 @@ out:
 	if (rc == -1)
 		ck_tss2key_clear(k);
 	ASN1_OBJECT_free(loadable);
-	ASN1_item_free((ASN1_VALUE *)asn, ASN1_ITEM_rptr(CK_TSS2KEY_ASN1));
+	asn_free(asn);
 	OPENSSL_free(name);
 	OPENSSL_free(header);
-	OPENSSL_free(der);
+	if (der != NULL)
+		OPENSSL_clear_free(der, (size_t)derlen);
 	BIO_free(bio);
 	return rc;
 }
@@ -225,7 +239,8 @@ out:
 void
 ck_tss2key_clear(struct ck_tss2key *k)
 {
-	free(k->pub);
-	free(k->priv);
+	OPENSSL_free(k->pub);
+	if (k->priv != NULL)
+		OPENSSL_clear_free(k->priv, k->privlen);
 	memset(k, 0, sizeof(*k));
 }

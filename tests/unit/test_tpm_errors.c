@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <malloc.h>
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
@@ -75,6 +77,49 @@ static struct fake {
 } fk;
 
 static char fake_tcti_mem[64], fake_esys_mem[64];
+
+/*
+ * While scan_seed is set, every block certkeeper's code frees (free() is
+ * wrapped) and every ESAPI output it releases (Esys_Free is wrapped) is
+ * searched for this TPM's seed, which starts every private blob it makes.
+ */
+static int scan_seed;
+static unsigned seed_hits;
+
+void __real_free(void *p);
+void __wrap_free(void *p);
+void __real_Esys_Free(void *p);
+void __wrap_Esys_Free(void *p);
+
+static void
+find_seed(const void *p)
+{
+	const unsigned char *b = p;
+	size_t n, i;
+
+	if (!scan_seed || p == NULL)
+		return;
+	n = malloc_usable_size((void *)p);
+	for (i = 0; i + sizeof(fk.seed) <= n; i++)
+		if (memcmp(b + i, fk.seed, sizeof(fk.seed)) == 0) {
+			seed_hits++;
+			return;
+		}
+}
+
+void
+__wrap_free(void *p)
+{
+	find_seed(p);
+	__real_free(p);
+}
+
+void
+__wrap_Esys_Free(void *p)
+{
+	find_seed(p);
+	__real_Esys_Free(p);
+}
 
 /* Records a misuse; the teardown fails the test if there was any. */
 static void
@@ -1248,6 +1293,34 @@ group_teardown(void **state)
 	return 0;
 }
 
+/*
+ * Broken if a TPM key's wrapped private blob (its TPM2B_PRIVATE) is left
+ * in memory certkeeper frees: ESAPI's Create output, or the signer's copy
+ * when the signer goes, after a create or a load from the key file.
+ */
+static void
+test_private_blob_wiped(void **state)
+{
+	struct ck_tpm *t = NULL;
+	struct ck_signer *s = NULL;
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	(void)state;
+	seed_hits = 0;
+	scan_seed = 1;
+	open_and_create(&owner_cfg, &t, &s, &pem, &pemlen);
+	sign_and_verify(s, 32);
+	ck_signer_free(s);
+	assert_int_equal(ck_tpm_key_load(t, pem, pemlen, "key.tss2.pem", &s), 0);
+	sign_and_verify(s, 32);
+	ck_signer_free(s);
+	ck_tpm_close(t);
+	scan_seed = 0;
+	OPENSSL_clear_free(pem, pemlen);
+	assert_int_equal(seed_hits, 0);
+}
+
 int
 main(void)
 {
@@ -1272,6 +1345,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_load_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sign_pads_short_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_fails_at_destroy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_blob_wiped, setup, teardown),
 	};
 
 	srand((unsigned)getpid());

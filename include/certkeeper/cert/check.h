@@ -30,6 +30,7 @@ struct ck_chain {
  */
 int ck_chain_check(const char *pem, size_t len, const EVP_PKEY *key,
     char *const *domains, size_t ndomains, time_t now, struct ck_chain *out);
+/* Frees what ck_chain_check filled in and zeroes c (NULL is fine). */
 void ck_chain_clear(struct ck_chain *c);
 
 struct ck_cert_info {
@@ -51,6 +52,7 @@ int ck_cert_info(const char *pem, size_t len, struct ck_cert_info *out);
  * does not decode (reported).
  */
 int ck_cert_covers(const char *pem, size_t len, char *const *domains, size_t ndomains);
+/* Frees what ck_cert_info filled in and zeroes i (NULL is fine). */
 void ck_cert_info_clear(struct ck_cert_info *i);
 
 #endif

@@ -51,6 +51,7 @@ struct ck_signer {
 	void *priv;		/* backend state */
 };
 
+/* Signs msg through s's backend (see ck_signer_ops.sign); *sig is malloc'd. */
 int ck_signer_sign(struct ck_signer *s, const unsigned char *msg, size_t len,
     enum ck_sig_form form, unsigned char **sig, size_t *siglen);
 /* "ES256", "ES384" or "RS256". */

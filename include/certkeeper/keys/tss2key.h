@@ -33,9 +33,10 @@ int ck_tss2key_encode(const struct ck_tss2key *k, char **pem, size_t *pemlen);
 /*
  * Parses PEM text; errors name `what` and the cause (not a TSS2 key, wrong
  * OID, truncated...).  An absent emptyAuth reads as TRUE, as tpm2-openssl
- * does.  Fills k; free with ck_tss2key_clear.
+ * does.  Fills k (blobs OPENSSL_malloc'd); free with ck_tss2key_clear.
  */
 int ck_tss2key_decode(const char *pem, size_t pemlen, const char *what, struct ck_tss2key *k);
+/* Frees the blobs ck_tss2key_decode made, wiping the private one, and zeroes k. */
 void ck_tss2key_clear(struct ck_tss2key *k);
 
 #endif
