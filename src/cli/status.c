@@ -233,24 +233,28 @@ encode(const json_t *doc, char **text, size_t *len)
 	const size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
 	char *buf = NULL;
 	size_t n;
+	int rc = -1;
 
 	if ((n = json_dumpb(doc, NULL, 0, flags)) == 0) {
 		ck_error("status: json_dumpb failed (out of memory)");
-		return -1;
+		goto out;
 	}
 	if ((buf = malloc(n + 1)) == NULL) {
 		ck_error("status: out of memory encoding %zu bytes of JSON", n);
-		return -1;
+		goto out;
 	}
 	if (json_dumpb(doc, buf, n, flags) != n) {
 		ck_error("status: json_dumpb failed (out of memory)");
-		free(buf);
-		return -1;
+		goto out;
 	}
 	buf[n] = '\0';
 	*text = buf;
 	*len = n;
-	return 0;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
 }
 
 int

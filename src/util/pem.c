@@ -25,6 +25,7 @@ take(BIO *bio, int secret, const char *what, char **out, size_t *outlen)
 {
 	char *data = NULL, *buf;
 	long n;
+	int rc = -1;
 
 	if ((n = BIO_get_mem_data(bio, &data)) < 0) {
 		ck_error_ssl("BIO_get_mem_data (%s)", what);
@@ -33,19 +34,19 @@ take(BIO *bio, int secret, const char *what, char **out, size_t *outlen)
 	buf = secret ? OPENSSL_malloc((size_t)n + 1) : malloc((size_t)n + 1);
 	if (buf == NULL) {
 		ck_error("out of memory copying %s (%ld bytes)", what, n);
-		if (secret && n > 0)
-			OPENSSL_cleanse(data, (size_t)n);
-		return -1;
+		goto out;
 	}
 	if (n > 0)
 		memcpy(buf, data, (size_t)n);
 	buf[n] = '\0';
+	*out = buf;
+	*outlen = (size_t)n;
+	rc = 0;
+out:
 	/* Now, not only when the BIO is freed (OpenSSL wipes it then): the caller may keep it. */
 	if (secret && n > 0)
 		OPENSSL_cleanse(data, (size_t)n);
-	*out = buf;
-	*outlen = (size_t)n;
-	return 0;
+	return rc;
 }
 
 int
