@@ -201,7 +201,11 @@ teardown(void **state)
 	return 0;
 }
 
-/* --- a scripted TLS server: answers the next canned response to each request --- */
+/*
+ * --- a scripted server: answers the next canned response to each request ---
+ * It speaks TLS with ctx's certificate, or plain HTTP when ctx is NULL
+ * (only to show that the transport never talks to such a server).
+ */
 
 /* One canned answer. */
 struct step {
@@ -220,7 +224,7 @@ struct seen {
 #define MAX_SEEN 8
 
 struct tlssrv {
-	SSL_CTX *ctx;
+	SSL_CTX *ctx;		/* NULL: plain HTTP */
 	int fd, port;
 	int stop[2];		/* a byte on stop[1] ends the server */
 	const struct step *steps;
@@ -253,13 +257,31 @@ wait_readable(struct tlssrv *s, int fd, int timeout_ms)
 static size_t
 conn_read(struct tlssrv *s, SSL *ssl, int c, char *buf, size_t room)
 {
-	int n;
+	ssize_t n;
 
 	/* Bytes OpenSSL already decrypted would not wake poll. */
-	if (SSL_pending(ssl) == 0 && !wait_readable(s, c, IO_TIMEOUT_SECS * 1000))
+	if ((ssl == NULL || SSL_pending(ssl) == 0) &&
+	    !wait_readable(s, c, IO_TIMEOUT_SECS * 1000))
 		return 0;
-	n = SSL_read(ssl, buf, (int)room);
+	n = ssl != NULL ? SSL_read(ssl, buf, (int)room) : recv(c, buf, room, 0);
 	return n > 0 ? (size_t)n : 0;
+}
+
+/* Sends all of buf; returns 0, or -1 if the peer hung up (as on the body cap) or timed out. */
+static int
+conn_write(SSL *ssl, int c, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (ssl != NULL)
+		return SSL_write(ssl, buf, (int)len) == (int)len ? 0 : -1;
+	while (len > 0) {
+		if ((n = send(c, buf, len, MSG_NOSIGNAL)) <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 /* Returns the Content-Length in the request head [buf, buf + len), or 0 if there is none. */
@@ -318,34 +340,36 @@ read_request(struct tlssrv *s, SSL *ssl, int c, char *buf, size_t size, size_t *
 	return 0;
 }
 
-/* Serves one accepted connection: TLS handshake, then one scripted answer per request. */
+/* Serves one connection: TLS handshake (unless plain), then one scripted answer per request. */
 static void
 serve_conn(struct tlssrv *s, int c)
 {
 	struct timeval tv = { IO_TIMEOUT_SECS, 0 };
 	const struct step *st;
 	size_t have = 0;
-	SSL *ssl;
+	SSL *ssl = NULL;
 
 	/* A stuck client must not hang the handshake or a write forever. */
 	(void)setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if ((ssl = SSL_new(s->ctx)) == NULL)
-		return;
-	if (SSL_set_fd(ssl, c) != 1 || SSL_accept(ssl) != 1)
-		goto out;
-	s->nhandshakes++;
+	if (s->ctx != NULL) {
+		if ((ssl = SSL_new(s->ctx)) == NULL)
+			return;
+		if (SSL_set_fd(ssl, c) != 1 || SSL_accept(ssl) != 1)
+			goto out;
+		s->nhandshakes++;
+	}
 	while (s->next < s->nsteps) {
 		if (read_request(s, ssl, c, s->buf, sizeof(s->buf), &have) < 0)
 			goto out;
 		st = &s->steps[s->next++];
-		/* The client may hang up mid-answer (body cap): just stop. */
-		if (SSL_write(ssl, st->resp, (int)st->len) != (int)st->len)
+		if (conn_write(ssl, c, st->resp, st->len) < 0)
 			goto out;
 		if (st->close)
 			break;
 	}
-	(void)SSL_shutdown(ssl);
+	if (ssl != NULL)
+		(void)SSL_shutdown(ssl);
 out:
 	SSL_free(ssl);
 }
@@ -366,7 +390,7 @@ tlssrv_main(void *arg)
 	return NULL;
 }
 
-/* Starts a server that presents ctx's certificate and answers steps[0..nsteps) in turn. */
+/* Starts a server with ctx's certificate (NULL: plain HTTP) answering steps[0..nsteps) in turn. */
 static void
 tlssrv_start(struct tlssrv *s, SSL_CTX *ctx, const struct step *steps, size_t nsteps)
 {
@@ -446,6 +470,31 @@ test_missing_ca_bundle(void **state)
 	assert_int_equal(ck_http_new("/nonexistent/ca.pem", &h), -1);
 	assert_null(h);
 	assert_non_null(strstr(ck_last_error(), "/nonexistent/ca.pem"));
+}
+
+/* Broken if the transport speaks plain http: the URL must be refused before any connection. */
+static void
+test_plain_http_refused(void **state)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+	const struct step steps[] = { { ok, sizeof(ok) - 1, 1 } };
+	const struct pki *p = *state;
+	struct ck_http *h = NULL;
+	struct ck_http_resp resp;
+	struct tlssrv s;
+	char url[64];
+
+	tlssrv_start(&s, NULL, steps, 1);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/directory", s.port);
+	assert_int_equal(ck_http_new(p->ca_file, &h), 0);
+	ck_clear_error();
+	assert_int_equal(ck_http_request(h, "GET", url, NULL, 0, &resp), -1);
+	assert_non_null(strstr(ck_last_error(), url));
+	ck_http_resp_free(&resp);
+	ck_http_free(h);
+	tlssrv_stop(&s);
+	assert_int_equal(s.nconns, 0);
+	assert_int_equal(s.nseen, 0);
 }
 
 /* Broken if a server whose certificate the CA bundle did not sign is talked to at all. */
@@ -734,6 +783,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_closed_port),
 		cmocka_unit_test(test_missing_ca_bundle),
+		cmocka_unit_test(test_plain_http_refused),
 		cmocka_unit_test(test_untrusted_certificate),
 		cmocka_unit_test(test_body_cap),
 		cmocka_unit_test(test_links_and_interim),
