@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "certkeeper/challenge/http01.h"
+#include "certkeeper/util/limits.h"
 #include "certkeeper/util/log.h"
 
 #define TOKEN "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA"
@@ -218,7 +219,7 @@ test_port_in_use(void **state)
 	ck_http01_stop(NULL);
 }
 
-/* Broken if a token that is not base64url (a path, say) or too long gets published. */
+/* Broken if a bad token (not base64url, too long) is published, or the table is not CK_MAX_IDENTIFIERS. */
 static void
 test_publish_rejects_bad_tokens(void **state)
 {
@@ -235,8 +236,12 @@ test_publish_rejects_bad_tokens(void **state)
 	assert_int_equal(ck_http01_publish(r, longtok, "x"), -1);
 	longtok[256] = '\0';
 	assert_int_equal(ck_http01_publish(r, longtok, "x"), 0);
-	/* The table is bounded: the 65th distinct token is refused. */
-	for (i = 1; i < 64; i++) {
+	/*
+	 * The table is bounded at the identifiers one certificate may carry
+	 * (one token each): with the long token above, CK_MAX_IDENTIFIERS are
+	 * published and the next distinct token is refused.
+	 */
+	for (i = 1; i < CK_MAX_IDENTIFIERS; i++) {
 		snprintf(tok, sizeof(tok), "t%d", i);
 		assert_int_equal(ck_http01_publish(r, tok, "k"), 0);
 	}
