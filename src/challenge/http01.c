@@ -18,10 +18,11 @@
 #include <microhttpd.h>
 
 #include "certkeeper/challenge/http01.h"
+#include "certkeeper/util/limits.h"
 #include "certkeeper/util/log.h"
 
 #define CHALLENGE_PREFIX "/.well-known/acme-challenge/"
-#define MAX_TOKENS 64
+#define MAX_TOKENS CK_MAX_IDENTIFIERS
 #define MAX_TOKEN_LEN 256
 /* token "." base64url(SHA-256 thumbprint) fits with room to spare. */
 #define MAX_KEYAUTH_LEN 512

@@ -369,7 +369,7 @@ ck_http_new(const char *ca_bundle, struct ck_http **out)
 	    SETOPT(h->curl, CURLOPT_SSL_VERIFYPEER, 1L) < 0 ||
 	    SETOPT(h->curl, CURLOPT_SSL_VERIFYHOST, 2L) < 0 ||
 	    (ca_bundle != NULL && SETOPT(h->curl, CURLOPT_CAINFO, ca_bundle) < 0) ||
-	    SETOPT(h->curl, CURLOPT_PROTOCOLS_STR, "https,http") < 0 ||
+	    SETOPT(h->curl, CURLOPT_PROTOCOLS_STR, "https") < 0 ||
 	    SETOPT(h->curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") < 0 ||
 	    SETOPT(h->curl, CURLOPT_FOLLOWLOCATION, 0L) < 0 ||
 	    SETOPT(h->curl, CURLOPT_CONNECTTIMEOUT, 30L) < 0 ||
