@@ -4,6 +4,10 @@
  * MHD answers from its own thread while the main thread publishes and
  * withdraws tokens, so the token table is guarded by a mutex and every
  * response body is copied out of it under that lock.
+ *
+ * The solver at the end wraps the responder: it starts listening at the
+ * first token presented and stops when the last one is withdrawn, so the
+ * port is open only while an authorization is pending.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -332,4 +336,86 @@ ck_http01_stop(struct ck_http01 *r)
 	}
 	(void)pthread_mutex_destroy(&r->lock);
 	free(r);
+}
+
+/* --- the http-01 solver ------------------------------------------------- */
+
+struct http01_solver {
+	struct ck_solver solver;
+	int port;
+	struct ck_http01 *responder;	/* running while npresented > 0 */
+	unsigned npresented;
+};
+
+static int
+http01_present(struct ck_solver *s, const char *identifier, const char *token,
+    const char *key_authorization)
+{
+	struct http01_solver *h = s->priv;
+
+	(void)identifier;
+	if (h->responder == NULL && ck_http01_start(h->port, &h->responder) != 0)
+		return -1;
+	if (ck_http01_publish(h->responder, token, key_authorization) != 0) {
+		if (h->npresented == 0) {
+			ck_http01_stop(h->responder);
+			h->responder = NULL;
+		}
+		return -1;
+	}
+	h->npresented++;
+	return 0;
+}
+
+static void
+http01_cleanup(struct ck_solver *s, const char *identifier, const char *token,
+    const char *key_authorization)
+{
+	struct http01_solver *h = s->priv;
+
+	(void)identifier;
+	(void)key_authorization;
+	if (h->responder == NULL || h->npresented == 0)
+		return;
+	ck_http01_withdraw(h->responder, token);
+	if (--h->npresented == 0) {
+		ck_http01_stop(h->responder);
+		h->responder = NULL;
+		ck_debug("http-01 responder on port %d stopped", h->port);
+	}
+}
+
+static void
+http01_destroy(struct ck_solver *s)
+{
+	struct http01_solver *h = s->priv;
+
+	ck_http01_stop(h->responder);
+	free(h);
+}
+
+static const struct ck_solver_ops http01_ops = {
+	http01_present, http01_cleanup, http01_destroy
+};
+
+int
+ck_http01_solver_new(int port, struct ck_solver **out)
+{
+	struct http01_solver *h;
+
+	*out = NULL;
+	if (port < 1 || port > 65535) {
+		ck_error_as(CK_ERR_CONFIG, "http-01 responder: invalid port %d", port);
+		return -1;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		ck_error_as(CK_ERR_INTERNAL, "out of memory creating the http-01 solver");
+		return -1;
+	}
+	h->port = port;
+	h->solver.ops = &http01_ops;
+	h->solver.type = "http-01";
+	h->solver.priv = h;
+	*out = &h->solver;
+	return 0;
 }

@@ -15,8 +15,9 @@
 
 #include "certkeeper/config/config.h"
 #include "certkeeper/util/log.h"
-#include "certkeeper/agent/run.h"
+#include "certkeeper/cli/commands.h"
 #include "certkeeper/cli/status.h"
+#include "certkeeper/util/clock.h"
 
 static const char usage_text[] =
     "usage: certkeeper [-c FILE] [-v|-q] COMMAND\n"
@@ -66,7 +67,7 @@ cmd_renew(const struct ck_config *cfg, int argc, char **argv)
 			return usage_error("renew: unknown option %s", argv[i]);
 		force = 1;
 	}
-	return ck_run_renew(cfg, force, argv + i, (size_t)(argc - i));
+	return ck_cmd_renew(cfg, force, argv + i, (size_t)(argc - i));
 }
 
 static int
@@ -89,7 +90,7 @@ cmd_account(const struct ck_config *cfg, int argc, char **argv)
 {
 	if (argc != 2 || strcmp(argv[1], "show") != 0)
 		return usage_error("%s", "account: expected `account show`");
-	return ck_run_account_show(cfg);
+	return ck_cmd_account_show(cfg);
 }
 
 static const struct {
@@ -153,6 +154,11 @@ main(int argc, char **argv)
 		return usage_error("unknown command %s", argv[optind]);
 	if (ck_config_load(path, &cfg) != 0)
 		return CK_EXIT_USAGE;
+	/* SIGTERM and SIGINT stop any wait or transfer at once; the store stays whole. */
+	if (ck_stop_install() != 0) {
+		ck_config_free(cfg);
+		return CK_EXIT_FAILED;
+	}
 	rc = commands[i].run(cfg, argc - optind, argv + optind);
 	ck_config_free(cfg);
 	return rc;

@@ -11,7 +11,7 @@
 #include "certkeeper/keys/soft.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/cert/due.h"
-#include "certkeeper/agent/run.h"
+#include "certkeeper/cli/commands.h"
 #include "certkeeper/cli/status.h"
 #include "certkeeper/store/store.h"
 

@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 
 #include "certkeeper/net/http.h"
+#include "certkeeper/util/clock.h"
 #include "certkeeper/util/log.h"
 
 #ifdef PACKAGE_VERSION
@@ -32,6 +33,7 @@
 #define RETRY_AFTER_MAX 86400L
 
 struct ck_http {
+	CURLM *multi;		/* runs each transfer, so that a stop request can cut it short */
 	CURL *curl;
 	struct curl_slist *post_headers;
 	char errbuf[CURL_ERROR_SIZE];
@@ -349,8 +351,8 @@ ck_http_new(const char *ca_bundle, struct ck_http **out)
 		ck_error("out of memory creating the HTTP client");
 		goto out;
 	}
-	if ((h->curl = curl_easy_init()) == NULL) {
-		ck_error("curl_easy_init failed");
+	if ((h->curl = curl_easy_init()) == NULL || (h->multi = curl_multi_init()) == NULL) {
+		ck_error("curl_easy_init or curl_multi_init failed");
 		goto out;
 	}
 	if ((h->post_headers = curl_slist_append(NULL,
@@ -395,8 +397,77 @@ ck_http_free(struct ck_http *h)
 		return;
 	if (h->curl != NULL)
 		curl_easy_cleanup(h->curl);
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
 	curl_slist_free_all(h->post_headers);
 	free(h);
+}
+
+/* TLS failures towards the CA are told apart: a burst of them is how an interceptor shows. */
+static enum ck_error_class
+failure_class(CURLcode code)
+{
+	switch (code) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_USE_SSL_FAILED:
+		return CK_ERR_TLS;
+	case CURLE_OUT_OF_MEMORY:
+		return CK_ERR_INTERNAL;
+	default:
+		return CK_ERR_NETWORK;
+	}
+}
+
+/*
+ * Runs the prepared transfer on the multi handle, waking at least once a
+ * second and at once when the stop descriptor becomes readable; a stop
+ * request aborts the transfer (CURLE_ABORTED_BY_CALLBACK).  The multi
+ * handle's connection cache keeps the one TLS connection across requests.
+ */
+static CURLcode
+perform(struct ck_http *h)
+{
+	struct curl_waitfd stop = { ck_stop_fd(), CURL_WAIT_POLLIN, 0 };
+	CURLcode result = CURLE_OK;
+	CURLMcode mc;
+	CURLMsg *msg;
+	int running = 1, left;
+
+	if ((mc = curl_multi_add_handle(h->multi, h->curl)) != CURLM_OK) {
+		snprintf(h->errbuf, sizeof(h->errbuf), "curl_multi_add_handle: %s",
+		    curl_multi_strerror(mc));
+		return CURLE_FAILED_INIT;
+	}
+	while (running) {
+		if (ck_stop_requested()) {
+			result = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
+		if ((mc = curl_multi_perform(h->multi, &running)) != CURLM_OK)
+			break;
+		if (running && (mc = curl_multi_poll(h->multi, stop.fd >= 0 ? &stop : NULL,
+		    stop.fd >= 0 ? 1 : 0, 1000, NULL)) != CURLM_OK)
+			break;
+	}
+	if (mc != CURLM_OK) {
+		snprintf(h->errbuf, sizeof(h->errbuf), "curl_multi: %s", curl_multi_strerror(mc));
+		result = CURLE_FAILED_INIT;
+	}
+	if (result == CURLE_OK)
+		while ((msg = curl_multi_info_read(h->multi, &left)) != NULL)
+			if (msg->msg == CURLMSG_DONE && msg->easy_handle == h->curl)
+				result = msg->data.result;
+	(void)curl_multi_remove_handle(h->multi, h->curl);
+	return result;
 }
 
 /* Sets the method options afresh, so that nothing of the previous request (NOBODY, POST) sticks. */
@@ -444,7 +515,7 @@ ck_http_request(struct ck_http *h, const char *method, const char *url,
 	    SETOPT(h->curl, CURLOPT_HEADERDATA, &x) < 0)
 		goto out;
 	h->nrequests++;
-	code = curl_easy_perform(h->curl);
+	code = perform(h);
 	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
 		h->nconnects += (unsigned)nconn;
 	if (x.body_too_big) {
@@ -459,10 +530,14 @@ ck_http_request(struct ck_http *h, const char *method, const char *url,
 		ck_error("out of memory reading the response from %s", safeurl);
 		goto out;
 	}
+	if (code == CURLE_ABORTED_BY_CALLBACK && ck_stop_requested()) {
+		ck_error_as(CK_ERR_INTERRUPTED, "%s %s: stopped by a stop request", method, safeurl);
+		goto out;
+	}
 	if (code != CURLE_OK) {
 		ck_sanitize(safeerr, sizeof(safeerr), h->errbuf, strlen(h->errbuf));
-		ck_error("%s: curl_easy_perform: %s%s%s", safeurl, curl_easy_strerror(code),
-		    safeerr[0] ? ": " : "", safeerr);
+		ck_error_as(failure_class(code), "%s: curl_easy_perform: %s%s%s", safeurl,
+		    curl_easy_strerror(code), safeerr[0] ? ": " : "", safeerr);
 		goto out;
 	}
 	if ((code = curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status)) != CURLE_OK) {

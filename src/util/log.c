@@ -1,8 +1,10 @@
 /*
- * util/log.c: operator messages and the last-error record (see util/log.h).
+ * util/log.c: operator messages, sanitized, and error reports to the sink
+ * (see util/log.h).
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +14,13 @@
 
 static int log_level = CK_LOG_INFO;
 static char last_error[1024];
+static ck_error_sink error_sink;
+static void *error_sink_ctx;
+
+static const char *const class_names[] = {
+	"", "config", "network", "tls", "ca", "validation", "tpm", "store", "check", "hook",
+	"interrupted", "internal"
+};
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
@@ -30,9 +39,12 @@ vlog(int level, const char *fmt, va_list ap)
 {
 	char msg[2048];
 
+	if (level > log_level)
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (level <= log_level)
-		fprintf(stderr, "certkeeper: %s: %s\n", level_names[level], msg);
+	/* In place: whatever a message quotes, only printable ASCII goes out. */
+	ck_sanitize(msg, sizeof(msg), msg, sizeof(msg));
+	fprintf(stderr, "certkeeper: %s: %s\n", level_names[level], msg);
 }
 
 void
@@ -45,9 +57,35 @@ ck_log(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Records and prints msg followed by suffix (may be empty). */
+const char *
+ck_error_class_name(enum ck_error_class c)
+{
+	if ((size_t)c >= sizeof(class_names) / sizeof(class_names[0]))
+		return "internal";
+	return class_names[c];
+}
+
+int
+ck_error_class_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(class_names) / sizeof(class_names[0]); i++)
+		if (strcmp(name, class_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+ck_log_set_error_sink(ck_error_sink sink, void *ctx)
+{
+	error_sink = sink;
+	error_sink_ctx = ctx;
+}
+
+/* Records, prints and hands to the sink msg followed by suffix (may be empty). */
 static void
-report(const char *fmt, va_list ap, const char *suffix)
+report(struct ck_error_report *r, const char *fmt, va_list ap, const char *suffix)
 {
 	char msg[1024];
 
@@ -56,16 +94,50 @@ report(const char *fmt, va_list ap, const char *suffix)
 	if (snprintf(last_error, sizeof(last_error), "%s%s%s", msg, *suffix ? ": " : "",
 	    suffix) >= (int)sizeof(last_error))
 		last_error[sizeof(last_error) - 2] = '~';
+	ck_sanitize(last_error, sizeof(last_error), last_error, sizeof(last_error));
 	ck_log(CK_LOG_ERROR, "%s", last_error);
+	if (error_sink != NULL) {
+		r->text = last_error;
+		error_sink(error_sink_ctx, r);
+	}
 }
 
 void
 ck_error(const char *fmt, ...)
 {
+	struct ck_error_report r = { CK_ERR_NONE, NULL, -1, NULL };
 	va_list ap;
 
 	va_start(ap, fmt);
-	report(fmt, ap, "");
+	report(&r, fmt, ap, "");
+	va_end(ap);
+}
+
+void
+ck_error_as(enum ck_error_class cls, const char *fmt, ...)
+{
+	struct ck_error_report r = { cls, NULL, -1, NULL };
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(&r, fmt, ap, "");
+	va_end(ap);
+}
+
+void
+ck_error_problem(enum ck_error_class cls, const char *problem, long retry_after,
+    const char *fmt, ...)
+{
+	struct ck_error_report r = { cls != CK_ERR_NONE ? cls : CK_ERR_CA, NULL, retry_after, NULL };
+	char safe[64];
+	va_list ap;
+
+	if (problem != NULL) {
+		ck_sanitize(safe, sizeof(safe), problem, SIZE_MAX);
+		r.problem = safe;
+	}
+	va_start(ap, fmt);
+	report(&r, fmt, ap, "");
 	va_end(ap);
 }
 
@@ -73,16 +145,18 @@ void
 ck_error_errno(const char *fmt, ...)
 {
 	va_list ap;
+	struct ck_error_report r = { CK_ERR_NONE, NULL, -1, NULL };
 	const char *why = strerror(errno);
 
 	va_start(ap, fmt);
-	report(fmt, ap, why);
+	report(&r, fmt, ap, why);
 	va_end(ap);
 }
 
 void
 ck_error_ssl(const char *fmt, ...)
 {
+	struct ck_error_report r = { CK_ERR_NONE, NULL, -1, NULL };
 	char why[512] = "", one[256];
 	unsigned long e;
 	size_t used = 0;
@@ -100,7 +174,7 @@ ck_error_ssl(const char *fmt, ...)
 	if (why[0] == '\0')
 		snprintf(why, sizeof(why), "no OpenSSL error recorded");
 	va_start(ap, fmt);
-	report(fmt, ap, why);
+	report(&r, fmt, ap, why);
 	va_end(ap);
 }
 

@@ -30,13 +30,16 @@
 
 #include <jansson.h>
 
+#include "certkeeper/acme/account.h"
 #include "certkeeper/acme/client.h"
+#include "certkeeper/acme/order.h"
 #include "certkeeper/net/http.h"
 #include "certkeeper/challenge/http01.h"
 #include "certkeeper/keys/jws.h"
 #include "certkeeper/keys/soft.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/keys/signer.h"
+#include "certkeeper/util/clock.h"
 
 #define CA		"https://ca.test"
 #define U_DIR		CA "/dir"
@@ -101,6 +104,7 @@ static struct {
 } S;
 
 static struct ck_signer *signer;
+static struct ck_clock *clk;	/* fake: polls wait no real time */
 static char *thumbprint;
 static int fake_http_storage;
 #define FAKE_HTTP ((struct ck_http *)(void *)&fake_http_storage)
@@ -164,13 +168,18 @@ static int
 setup(void **state)
 {
 	reset_state();
-	return 0;
+	ck_stop_reset();
+	clk = ck_clock_fake_new((int64_t)time(NULL) * 1000);
+	return clk != NULL ? 0 : -1;
 }
 
 static int
 teardown(void **state)
 {
 	reset_state();
+	ck_clock_free(clk);
+	clk = NULL;
+	ck_stop_reset();
 	return 0;
 }
 
@@ -341,21 +350,45 @@ client_with_account(void)
 	step("GET", U_DIR, 200, DIR_BODY, NULL);
 	step("HEAD", U_NONCE, 200, "", NULL);
 	step("POST", U_NEWACCT, 201, ACCT_BODY, U_ACCT);
-	assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_new(FAKE_HTTP, clk, U_DIR, signer, &a), 0);
 	assert_int_equal(ck_acme_account(a, NULL, NULL, 0, &url), 0);
 	assert_string_equal(url, U_ACCT);
 	free(url);
 	return a;
 }
 
+/* Orders a.example with a fixed CSR, answering through solver (may be NULL). */
 static int
-issue(struct ck_acme *a, struct ck_http01 *responder, char **pem, size_t *pemlen)
+issue(struct ck_acme *a, struct ck_solver *solver, char **pem, size_t *pemlen)
 {
 	static char d1[] = "a.example";
 	static char *const domains[] = { d1 };
 	static const unsigned char csr[] = { 0x30, 0x82, 0x00 };
+	struct ck_order_req req;
 
-	return ck_acme_issue(a, domains, 1, csr, sizeof(csr), responder, pem, pemlen);
+	memset(&req, 0, sizeof(req));
+	req.identifiers = domains;
+	req.nidentifiers = 1;
+	req.csr = csr;
+	req.csrlen = sizeof(csr);
+	req.solver = solver;
+	return ck_acme_order(a, &req, pem, pemlen);
+}
+
+/* Asserts that nothing listens on port any more: the solver stopped its responder. */
+static void
+assert_not_listening(int port)
+{
+	struct sockaddr_in sin;
+	int fd;
+
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_not_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	close(fd);
 }
 
 /* Scripts newOrder (pending), the pending authorization and the challenge POST. */
@@ -370,6 +403,21 @@ script_pending_authz(void)
 	    U_CHALL1 "\",\"token\":\"" TOKEN "\",\"status\":\"pending\"}]}", NULL);
 	step("POST", U_CHALL1, 200, "{\"type\":\"http-01\",\"url\":\"" U_CHALL1 "\","
 	    "\"token\":\"" TOKEN "\",\"status\":\"processing\"}", NULL);
+}
+
+/* Orders two names with no solver. */
+static int
+order2(struct ck_acme *a, char *const *domains, const unsigned char *csr, size_t csrlen,
+    char **pem, size_t *pemlen)
+{
+	struct ck_order_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.identifiers = domains;
+	req.nidentifiers = 2;
+	req.csr = csr;
+	req.csrlen = csrlen;
+	return ck_acme_order(a, &req, pem, pemlen);
 }
 
 /* --- the tests ---------------------------------------------------------- */
@@ -398,10 +446,10 @@ test_happy_path(void **state)
 	step("POST", U_ORDER, 200, ORDER_VALID, NULL);
 	step("POST", U_CERT, 200, PEM, NULL);
 
-	assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_new(FAKE_HTTP, clk, U_DIR, signer, &a), 0);
 	assert_int_equal(ck_acme_account(a, "mailto:admin@a.example", NULL, 0, &url), 0);
 	assert_string_equal(url, U_ACCT);
-	assert_int_equal(ck_acme_issue(a, domains, 2, csr, sizeof(csr), NULL, &pem, &pemlen), 0);
+	assert_int_equal(order2(a, domains, csr, sizeof(csr), &pem, &pemlen), 0);
 	assert_int_equal(S.nrecs, S.nsteps);
 	assert_non_null(pem);
 	assert_int_equal(pemlen, strlen(PEM));
@@ -470,7 +518,7 @@ test_directory_http_refused(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		reset_state();
 		step("GET", U_DIR, 200, cases[i].body, NULL);
-		assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), -1);
+		assert_int_equal(ck_acme_new(FAKE_HTTP, clk, U_DIR, signer, &a), -1);
 		assert_null(a);
 		assert_error_has("not an https URL");
 		assert_error_has(cases[i].name);
@@ -523,13 +571,13 @@ static void
 test_bad_token_refused(void **state)
 {
 	static const char *const tokens[] = { "../../../../etc/passwd", "abcdefghijklmnop/qrstuvw" };
-	struct ck_http01 *resp = NULL;
+	struct ck_solver *resp = NULL;
 	struct ck_acme *a = client_with_account();
 	char body[1024], *pem = NULL;
 	size_t pemlen = 0, i;
 
-	/* A running responder, so that only the token check can stop the flow. */
-	assert_int_equal(ck_http01_start(free_port(), &resp), 0);
+	/* A solver, so that only the token check can stop the flow. */
+	assert_int_equal(ck_http01_solver_new(free_port(), &resp), 0);
 	for (i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
 		ck_clear_error();
 		step("POST", U_NEWORDER, 201, ORDER_PENDING_1, U_ORDER);
@@ -544,7 +592,7 @@ test_bad_token_refused(void **state)
 		assert_int_equal(count_url(U_CHALL1), 0);
 		assert_int_equal(S.nrecs, S.nsteps);
 	}
-	ck_http01_stop(resp);
+	ck_solver_free(resp);
 	ck_acme_free(a);
 }
 
@@ -552,13 +600,13 @@ test_bad_token_refused(void **state)
 static void
 test_pending_authz_answered(void **state)
 {
-	struct ck_http01 *resp = NULL;
+	struct ck_solver *resp = NULL;
 	struct ck_acme *a = client_with_account();
 	char want[256], *pem = NULL;
 	size_t pemlen = 0;
 	int port = free_port();
 
-	assert_int_equal(ck_http01_start(port, &resp), 0);
+	assert_int_equal(ck_http01_solver_new(port, &resp), 0);
 	S.probe_port = port;
 	script_pending_authz();
 	step("POST", U_AUTHZ1, 200, "{\"status\":\"valid\",\"identifier\":{\"type\":\"dns\","
@@ -576,11 +624,11 @@ test_pending_authz_answered(void **state)
 	assert_int_equal(count_url(U_CHALL2), 0);
 	assert_string_equal(S.recs[5].url, U_CHALL1);
 	assert_string_equal(S.recs[5].payload, "{}");
-	probe(port, TOKEN);
-	assert_int_equal(S.probe_status, 404);
+	/* Withdrawn after: with its last token gone the responder stops listening. */
+	assert_not_listening(port);
 
 	free(pem);
-	ck_http01_stop(resp);
+	ck_solver_free(resp);
 	ck_acme_free(a);
 }
 
@@ -588,13 +636,13 @@ test_pending_authz_answered(void **state)
 static void
 test_authz_invalid_reports_reason(void **state)
 {
-	struct ck_http01 *resp = NULL;
+	struct ck_solver *resp = NULL;
 	struct ck_acme *a = client_with_account();
 	char *pem = NULL;
 	size_t pemlen = 0;
 	int port = free_port();
 
-	assert_int_equal(ck_http01_start(port, &resp), 0);
+	assert_int_equal(ck_http01_solver_new(port, &resp), 0);
 	script_pending_authz();
 	/* One more poll, after the shortest wait acme.c allows for Retry-After: 0. */
 	step("POST", U_AUTHZ1, 200, "{\"status\":\"pending\"}", NULL)->retry_after = xstrdup("0");
@@ -611,9 +659,8 @@ test_authz_invalid_reports_reason(void **state)
 	assert_int_equal(count_url(U_FINALIZE), 0);
 	assert_int_equal(S.nrecs, S.nsteps);
 	/* Withdrawn on failure too. */
-	probe(port, TOKEN);
-	assert_int_equal(S.probe_status, 404);
-	ck_http01_stop(resp);
+	assert_not_listening(port);
+	ck_solver_free(resp);
 	ck_acme_free(a);
 }
 
@@ -629,7 +676,7 @@ test_badnonce_retried(void **state)
 	step("HEAD", U_NONCE, 200, "", NULL);
 	step("POST", U_NEWACCT, 400, BADNONCE, NULL);
 	step("POST", U_NEWACCT, 201, ACCT_BODY, U_ACCT);
-	assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_new(FAKE_HTTP, clk, U_DIR, signer, &a), 0);
 	assert_int_equal(ck_acme_account(a, NULL, NULL, 0, &url), 0);
 	assert_string_equal(url, U_ACCT);
 	assert_int_equal(count_url(U_NEWACCT), 2);
@@ -663,7 +710,7 @@ test_badnonce_bounded(void **state)
 	step("HEAD", U_NONCE, 200, "", NULL);
 	for (i = 0; i < CK_ACME_MAX_BADNONCE + 1; i++)
 		step("POST", U_NEWACCT, 400, BADNONCE, NULL);
-	assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_new(FAKE_HTTP, clk, U_DIR, signer, &a), 0);
 	assert_int_equal(ck_acme_account(a, NULL, NULL, 0, &url), -1);
 	assert_null(url);
 	assert_int_equal(count_method("POST"), CK_ACME_MAX_BADNONCE + 1);
@@ -682,7 +729,7 @@ test_known_account_url(void **state)
 	char *url = NULL;
 
 	step("GET", U_DIR, 200, DIR_BODY, NULL);
-	assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_new(FAKE_HTTP, clk, U_DIR, signer, &a), 0);
 	assert_int_equal(ck_acme_account(a, NULL, CA "/acct/7", 0, &url), 0);
 	assert_string_equal(url, CA "/acct/7");
 	assert_int_equal(S.nrecs, 1);
@@ -711,7 +758,7 @@ test_problem_sanitized(void **state)
 	step("HEAD", U_NONCE, 200, "", NULL);
 	step("POST", U_NEWACCT, 403, "{\"type\":\"urn:ietf:params:acme:error:unauthorized\","
 	    "\"detail\":\"no\\u001b[31m\\r\\nFAKE: ok\\u007f\\u00e9\"}", NULL);
-	assert_int_equal(ck_acme_new(FAKE_HTTP, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_new(FAKE_HTTP, clk, U_DIR, signer, &a), 0);
 	assert_int_equal(ck_acme_account(a, NULL, NULL, 0, &url), -1);
 	err = ck_last_error();
 	assert_error_has("unauthorized: no?[31m??FAKE: ok???");
@@ -766,7 +813,7 @@ test_valid_authz_skipped(void **state)
 	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
 	step("POST", U_CERT, 200, PEM, NULL);
 	/* No responder: none may be needed. */
-	assert_int_equal(ck_acme_issue(a, domains, 2, csr, sizeof(csr), NULL, &pem, &pemlen), 0);
+	assert_int_equal(order2(a, domains, csr, sizeof(csr), &pem, &pemlen), 0);
 	assert_string_equal(pem, PEM);
 	assert_int_equal(count_url(U_CHALL1), 0);
 	assert_int_equal(count_url(U_CHALL2), 0);

@@ -23,7 +23,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "certkeeper/agent/run.h"
+#include "certkeeper/cli/commands.h"
 #include "certkeeper/cli/status.h"
 #include "certkeeper/store/store.h"
 #include "certkeeper/util/log.h"

@@ -8,6 +8,8 @@
 #ifndef CERTKEEPER_CHALLENGE_HTTP01_H
 #define CERTKEEPER_CHALLENGE_HTTP01_H
 
+#include "certkeeper/challenge/solver.h"
+
 struct ck_http01;
 
 /* Listens on port (all addresses, IPv4 and IPv6 where available). */
@@ -18,5 +20,11 @@ int ck_http01_publish(struct ck_http01 *r, const char *token, const char *keyaut
 void ck_http01_withdraw(struct ck_http01 *r, const char *token);
 /* Stops listening and frees (NULL is fine). */
 void ck_http01_stop(struct ck_http01 *r);
+
+/*
+ * The http-01 solver: presents tokens through a responder on port, started
+ * at the first token presented and stopped when the last one is cleaned up.
+ */
+int ck_http01_solver_new(int port, struct ck_solver **out);
 
 #endif

@@ -2,8 +2,10 @@
  * net/http.h: HTTPS transport for ACME, on one libcurl handle per run so that
  * one TLS connection serves every request.
  *
- * TLS 1.2 or newer, ca_bundle honoured, connect / low-speed / total
- * timeouts, every response body capped at CK_HTTP_MAX_BODY.  No private
+ * https only, TLS 1.2 or newer, ca_bundle honoured, connect / low-speed /
+ * total timeouts, every response body capped at CK_HTTP_MAX_BODY.  A stop
+ * request (util/clock.h) aborts a transfer in flight at once.  Failures
+ * are reported with their class: network, TLS, or interrupted.  No private
  * key ever passes through here.
  */
 #ifndef CERTKEEPER_NET_HTTP_H

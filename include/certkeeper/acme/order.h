@@ -1,0 +1,34 @@
+/*
+ * acme/order.h: getting a certificate (RFC 8555 7.4): order, authorize
+ * through a challenge solver, finalize with a CSR, download the chain.
+ */
+#ifndef CERTKEEPER_ACME_ORDER_H
+#define CERTKEEPER_ACME_ORDER_H
+
+#include <stddef.h>
+#include "certkeeper/acme/client.h"
+#include "certkeeper/challenge/solver.h"
+
+#define CK_ACME_DEFAULT_ORDER_TIMEOUT 90	/* seconds */
+
+/* What to order.  Optional fields are NULL (or 0) when unused. */
+struct ck_order_req {
+	char *const *identifiers;	/* DNS names, at most CK_MAX_IDENTIFIERS */
+	size_t nidentifiers;
+	const unsigned char *csr;	/* DER, already signed by the certificate key */
+	size_t csrlen;
+	struct ck_solver *solver;	/* answers pending authorizations; NULL: none may be */
+	const char *replaces;		/* ARI identifier of the certificate replaced (RFC 9773) */
+	const char *profile;		/* ACME profile name */
+	long timeout;			/* seconds the order may wait for the CA; 0: the default */
+};
+
+/*
+ * Places the order, answers its pending authorizations through the solver
+ * (cleaning up whatever the outcome), finalizes and downloads the chain
+ * PEM (*pem, malloc'd).  The chain is not checked here.
+ */
+int ck_acme_order(struct ck_acme *a, const struct ck_order_req *req, char **pem,
+    size_t *pemlen);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * agent/session.h: what lives for a process: the configuration, the store,
+ * the key source (and so the TPM connection), the clock, the HTTPS
+ * connection to the CA and the ACME account.  A one-shot `renew` uses a
+ * session for one pass; a resident agent renews many times over one.
+ *
+ * Everything but the store is set up at first use, so a pass with nothing
+ * due makes no request and no TPM command.
+ */
+#ifndef CERTKEEPER_AGENT_SESSION_H
+#define CERTKEEPER_AGENT_SESSION_H
+
+#include "certkeeper/acme/client.h"
+#include "certkeeper/agent/keysource.h"
+#include "certkeeper/config/config.h"
+#include "certkeeper/store/store.h"
+#include "certkeeper/util/clock.h"
+
+struct ck_session {
+	const struct ck_config *cfg;
+	struct ck_clock *clock;
+	struct ck_store *store;
+	struct ck_keysource keys;
+	struct ck_http *http;		/* set up on first use */
+	struct ck_signer *account;	/* the account key, loaded on first use */
+	char *account_url;		/* once known: stored, or registered */
+	struct ck_acme *acme;		/* the client with its account, on first use */
+};
+
+/* Opens cfg's store.  cfg and clock must outlive the session. */
+int ck_session_open(const struct ck_config *cfg, struct ck_clock *clock,
+    struct ck_session **out);
+
+/*
+ * Releases everything, signers before the TPM they use; -v reports the
+ * requests, TLS connections and TPM commands made (NULL is fine).
+ */
+void ck_session_close(struct ck_session *s);
+
+/* Takes the run lock: 0, 1 when another run holds it (reported), -1. */
+int ck_session_lock(struct ck_session *s);
+
+/*
+ * The ACME client with the account ready (once per session).  With
+ * create, a missing account key is made and the account registered; else
+ * a missing one is an error and an unregistered key is only looked up.
+ */
+int ck_session_acme(struct ck_session *s, int create, struct ck_acme **out);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * cli/commands.h: the commands that act, as thin users of a session
+ * (agent/session.h), and the exit codes every command returns.
+ */
+#ifndef CERTKEEPER_CLI_COMMANDS_H
+#define CERTKEEPER_CLI_COMMANDS_H
+
+#include <stddef.h>
+#include "certkeeper/config/config.h"
+
+#define CK_EXIT_OK 0
+#define CK_EXIT_FAILED 1
+#define CK_EXIT_USAGE 2
+
+/*
+ * One pass: renews every certificate that is due (or, with force, every
+ * named one, or every one when none is named).  Unknown names are a usage
+ * error.  Returns CK_EXIT_OK when all succeeded or nothing was due,
+ * CK_EXIT_FAILED when any failed, was interrupted, or another run holds
+ * the lock.
+ */
+int ck_cmd_renew(const struct ck_config *cfg, int force, char *const *names, size_t nnames);
+
+/* Prints the account: URL, status, contact, key thumbprint. */
+int ck_cmd_account_show(const struct ck_config *cfg);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * acme/internal.h: what the ACME client's files share (client.c: directory,
+ * nonces, signed requests, problems and polling; account.c; order.c).
+ * Not for use outside src/acme/.
+ */
+#ifndef CERTKEEPER_ACME_INTERNAL_H
+#define CERTKEEPER_ACME_INTERNAL_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+#include "certkeeper/acme/client.h"
+#include "certkeeper/net/http.h"
+
+#define PROBLEM_PREFIX "urn:ietf:params:acme:error:"
+
+struct ck_acme {
+	struct ck_http *http;
+	struct ck_clock *clock;
+	struct ck_signer *account;
+	char *directory_url;
+	json_t *dir;		/* the directory object */
+	const char *new_nonce;	/* URLs inside dir */
+	const char *new_account;
+	const char *new_order;
+	char *nonce;		/* the next Replay-Nonce to use, if any */
+	char *kid;		/* account URL once known */
+	char *thumbprint;	/* of the account key, for key authorizations */
+};
+
+/*
+ * A server-given URL we are willing to follow and print: https, printable
+ * ASCII without spaces, at most 2048 bytes.  Reports and returns 0 if not.
+ */
+int acme_url_ok(const char *url, const char *what);
+
+/* Parses a response body as a JSON object (new reference) or reports what. */
+json_t *acme_body_object(const struct ck_http_resp *r, const char *what);
+
+/* The "status" string of an object, or "" when absent. */
+const char *acme_status_of(const json_t *obj);
+
+/* Appends sanitized "TYPE: DETAIL" of problem object p to buf. */
+void acme_problem_append(const json_t *p, char *buf, size_t buflen);
+
+/* The short name of a problem type ("badNonce"), or the whole type. */
+const char *acme_problem_short(const char *type);
+
+/*
+ * Signs payload (NULL: POST-as-GET) for url (with the jwk instead of the
+ * kid when use_jwk) and POSTs it, retrying a bounded number of times on
+ * badNonce.  Returns 0 for a 2xx answer; 1 when the answer is the problem
+ * type `tolerate` (not reported); -1 otherwise (reported).  *r holds the
+ * last response in every case.
+ */
+int acme_post(struct ck_acme *a, const char *url, const json_t *payload, int use_jwk,
+    struct ck_http_resp *r, const char *what, const char *tolerate);
+
+/*
+ * POSTs and parses the 2xx answer as an object (new reference in *obj);
+ * with location, also takes the response's Location (checked, malloc'd).
+ */
+int acme_post_object(struct ck_acme *a, const char *url, const json_t *payload,
+    const char *what, json_t **obj, char **location);
+
+/*
+ * POST-as-GETs url until its status is no longer `waiting`, at most until
+ * deadline (clock milliseconds); *obj is the last object fetched.  Waits
+ * between polls honour Retry-After; a stop request ends the wait.
+ */
+int acme_poll_until(struct ck_acme *a, const char *url, const char *waiting,
+    int64_t deadline, const char *what, json_t **obj);
+
+#endif

@@ -1,0 +1,321 @@
+/*
+ * acme/order.c: getting a certificate (RFC 8555 7.4), read top to bottom:
+ *
+ *   newOrder -> authorizations -> solver presents, CA validates, poll
+ *   -> finalize (CSR) -> poll -> download
+ *
+ * The flow knows challenges only through the solver it is given; it knows
+ * keys only through the account signer (client.c signs) and a CSR that
+ * arrives signed.  Every wait is bounded by the order's deadline and ends
+ * at a stop request.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "acme/internal.h"
+#include "certkeeper/acme/order.h"
+#include "certkeeper/util/b64.h"
+#include "certkeeper/util/clock.h"
+#include "certkeeper/util/limits.h"
+#include "certkeeper/util/log.h"
+
+/* An authorization that needs its challenge answered. */
+struct pending {
+	const char *authz_url;
+	const char *token;
+	const char *chall_url;
+	char *keyauth;		/* token "." thumbprint, once presented */
+	char ident[256];	/* the identifier, sanitized, for messages and the solver */
+};
+
+/* Token characters are base64url (RFC 8555 8.1); anything else is refused. */
+static int
+token_ok(const char *token)
+{
+	size_t n = token ? strlen(token) : 0;
+
+	if (n < 16 || n > 256 || strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") != n) {
+		ck_error_as(CK_ERR_CA, "server gave a challenge token that is not base64url");
+		return 0;
+	}
+	return 1;
+}
+
+/* The identifier of an authorization, sanitized into buf; the URL when there is none. */
+static void
+authz_ident(const json_t *authz, const char *url, char *buf, size_t len)
+{
+	const char *v = json_string_value(json_object_get(json_object_get(authz, "identifier"),
+	    "value"));
+
+	ck_sanitize(buf, len, v != NULL ? v : url, SIZE_MAX);
+}
+
+/*
+ * Looks at one authorization: 0 when valid already (the CA reuses it), 1
+ * when pending and filled into *p with the solver's challenge, -1 (reported)
+ * for any other state or no usable challenge.
+ */
+static int
+examine_authz(const json_t *authz, const char *url, const char *type, struct pending *p)
+{
+	const char *st = acme_status_of(authz);
+	const json_t *ch, *found = NULL;
+	size_t k;
+
+	authz_ident(authz, url, p->ident, sizeof(p->ident));
+	if (strcmp(st, "valid") == 0)
+		return 0;
+	if (strcmp(st, "pending") != 0) {
+		char sst[32];
+
+		ck_sanitize(sst, sizeof(sst), st, SIZE_MAX);
+		ck_error_as(CK_ERR_VALIDATION, "authorization for %s is %s", p->ident,
+		    sst[0] ? sst : "without status");
+		return -1;
+	}
+	json_array_foreach(json_object_get(authz, "challenges"), k, ch) {
+		const char *t = json_string_value(json_object_get(ch, "type"));
+
+		if (t != NULL && strcmp(t, type) == 0) {
+			found = ch;
+			break;
+		}
+	}
+	if (found == NULL) {
+		ck_error_as(CK_ERR_CA, "the CA offers no %s challenge for %s", type, p->ident);
+		return -1;
+	}
+	p->authz_url = url;
+	p->token = json_string_value(json_object_get(found, "token"));
+	p->chall_url = json_string_value(json_object_get(found, "url"));
+	if (!token_ok(p->token) || !acme_url_ok(p->chall_url, "challenge"))
+		return -1;
+	return 1;
+}
+
+/* The CA's reasons for an invalid authorization, from its challenges' errors. */
+static void
+authz_failure(const json_t *authz, const char *what)
+{
+	const json_t *ch;
+	char why[1024] = "";
+	size_t k;
+
+	json_array_foreach(json_object_get(authz, "challenges"), k, ch)
+		if (json_is_object(json_object_get(ch, "error")))
+			acme_problem_append(json_object_get(ch, "error"), why, sizeof(why));
+	ck_error_as(CK_ERR_VALIDATION, "%s failed: %s", what, why[0] ? why : "no reason given");
+}
+
+/*
+ * Fetches every authorization of order; for the pending ones has the
+ * solver present the key authorization and tells the CA to validate, then
+ * polls each until it is valid.  What was presented is cleaned up on every
+ * path.
+ */
+static int
+authorize(struct ck_acme *a, const json_t *order, struct ck_solver *solver, int64_t deadline)
+{
+	json_t *authzs[CK_MAX_IDENTIFIERS] = { NULL }, *result = NULL, *empty = NULL;
+	struct pending *pend = NULL, cur;
+	const json_t *list = json_object_get(order, "authorizations");
+	size_t i, n = json_array_size(list), npend = 0, npresented = 0, len;
+	char what[300];
+	int rc = -1, st;
+
+	if (!json_is_array(list) || n == 0 || n > CK_MAX_IDENTIFIERS) {
+		ck_error_as(CK_ERR_CA, "order has no usable authorizations list");
+		return -1;
+	}
+	if ((empty = json_object()) == NULL || (pend = calloc(n, sizeof(*pend))) == NULL) {
+		ck_error_as(CK_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *url = json_string_value(json_array_get(list, i));
+
+		if (!acme_url_ok(url, "authorization"))
+			goto out;
+		if (acme_post_object(a, url, NULL, "authorization", &authzs[i], NULL) != 0)
+			goto out;
+		memset(&cur, 0, sizeof(cur));
+		if ((st = examine_authz(authzs[i], url, solver ? solver->type : "http-01", &cur)) < 0)
+			goto out;
+		if (st == 1)
+			pend[npend++] = cur;
+	}
+	if (npend > 0 && solver == NULL) {
+		ck_error_as(CK_ERR_CONFIG, "%zu authorizations are pending but no challenge solver "
+		    "is configured", npend);
+		goto out;
+	}
+	/* Present every answer first, then ask for validation: the CA may check at once. */
+	for (i = 0; i < npend; i++) {
+		len = strlen(pend[i].token) + 1 + strlen(a->thumbprint) + 1;
+		if ((pend[i].keyauth = malloc(len)) == NULL) {
+			ck_error_as(CK_ERR_INTERNAL, "out of memory");
+			goto out;
+		}
+		snprintf(pend[i].keyauth, len, "%s.%s", pend[i].token, a->thumbprint);
+		if (ck_solver_present(solver, pend[i].ident, pend[i].token, pend[i].keyauth) != 0)
+			goto out;
+		npresented++;
+	}
+	for (i = 0; i < npend; i++) {
+		snprintf(what, sizeof(what), "%s challenge for %s", solver->type, pend[i].ident);
+		if (acme_post_object(a, pend[i].chall_url, empty, what, &result, NULL) != 0)
+			goto out;
+		json_decref(result);
+		result = NULL;
+	}
+	for (i = 0; i < npend; i++) {
+		snprintf(what, sizeof(what), "authorization for %s", pend[i].ident);
+		if (acme_poll_until(a, pend[i].authz_url, "pending", deadline, what, &result) != 0)
+			goto out;
+		if (strcmp(acme_status_of(result), "valid") != 0) {
+			authz_failure(result, what);
+			goto out;
+		}
+		json_decref(result);
+		result = NULL;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < npresented; i++)
+		ck_solver_cleanup(solver, pend[i].ident, pend[i].token, pend[i].keyauth);
+	for (i = 0; pend != NULL && i < npend; i++)
+		free(pend[i].keyauth);
+	for (i = 0; i < n && i < CK_MAX_IDENTIFIERS; i++)
+		json_decref(authzs[i]);
+	free(pend);
+	json_decref(result);
+	json_decref(empty);
+	return rc;
+}
+
+/* Checks an order status; anything unexpected is an error (fail closed). */
+static int
+order_status_is(const json_t *order, const char *want)
+{
+	const char *st = acme_status_of(order);
+	const json_t *err = json_object_get(order, "error");
+	const char *type = json_string_value(json_object_get(err, "type"));
+	char safe[64], why[1024] = "";
+
+	if (strcmp(st, want) == 0)
+		return 1;
+	ck_sanitize(safe, sizeof(safe), st, SIZE_MAX);
+	if (json_is_object(err))
+		acme_problem_append(err, why, sizeof(why));
+	ck_error_problem(CK_ERR_CA, type != NULL ? acme_problem_short(type) : NULL, -1,
+	    "order is %s, expected %s%s%s", safe[0] ? safe : "without status", want,
+	    why[0] ? ": " : "", why);
+	return 0;
+}
+
+/* The newOrder payload: identifiers, and replaces and profile when given. */
+static json_t *
+order_payload(const struct ck_order_req *req)
+{
+	json_t *ids = NULL, *payload = NULL;
+	size_t i;
+
+	if ((ids = json_array()) == NULL)
+		goto fail;
+	for (i = 0; i < req->nidentifiers; i++)
+		if (json_array_append_new(ids, json_pack("{s:s, s:s}", "type", "dns", "value",
+		    req->identifiers[i])) != 0)
+			goto fail;
+	if ((payload = json_pack("{s:O}", "identifiers", ids)) == NULL)
+		goto fail;
+	json_decref(ids);
+	ids = NULL;
+	if (req->replaces != NULL &&
+	    json_object_set_new(payload, "replaces", json_string(req->replaces)) != 0)
+		goto fail;
+	if (req->profile != NULL &&
+	    json_object_set_new(payload, "profile", json_string(req->profile)) != 0)
+		goto fail;
+	return payload;
+fail:
+	ck_error_as(CK_ERR_INTERNAL, "json_pack of the newOrder request failed");
+	json_decref(ids);
+	json_decref(payload);
+	return NULL;
+}
+
+int
+ck_acme_order(struct ck_acme *a, const struct ck_order_req *req, char **pem, size_t *pemlen)
+{
+	json_t *payload = NULL, *order = NULL, *fin = NULL;
+	struct ck_http_resp r;
+	char *order_url = NULL, *csr64 = NULL, safe[64];
+	const char *finalize, *cert_url;
+	long timeout = req->timeout > 0 ? req->timeout : CK_ACME_DEFAULT_ORDER_TIMEOUT;
+	int64_t deadline = ck_clock_now_ms(a->clock) + (int64_t)timeout * 1000;
+	int rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	if (req->nidentifiers == 0 || req->nidentifiers > CK_MAX_IDENTIFIERS) {
+		ck_error_as(CK_ERR_CONFIG, "an order takes 1 to %d identifiers, not %zu",
+		    CK_MAX_IDENTIFIERS, req->nidentifiers);
+		goto out;
+	}
+	if ((payload = order_payload(req)) == NULL)
+		goto out;
+	if (acme_post_object(a, a->new_order, payload, "newOrder", &order, &order_url) != 0)
+		goto out;
+	ck_sanitize(safe, sizeof(safe), acme_status_of(order), SIZE_MAX);
+	ck_debug("order %s is %s", order_url, safe);
+	if (strcmp(acme_status_of(order), "pending") == 0) {
+		if (authorize(a, order, req->solver, deadline) != 0)
+			goto out;
+		if (acme_poll_until(a, order_url, "pending", deadline, "order", &order) != 0)
+			goto out;
+	}
+	if (!order_status_is(order, "ready"))
+		goto out;
+
+	finalize = json_string_value(json_object_get(order, "finalize"));
+	if (!acme_url_ok(finalize, "finalize"))
+		goto out;
+	if ((csr64 = ck_b64url_encode(req->csr, req->csrlen)) == NULL) {
+		ck_error_as(CK_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	json_decref(payload);
+	if ((payload = json_pack("{s:s}", "csr", csr64)) == NULL) {
+		ck_error_as(CK_ERR_INTERNAL, "json_pack of the finalize request failed");
+		goto out;
+	}
+	if (acme_post_object(a, finalize, payload, "finalize", &fin, NULL) != 0)
+		goto out;
+	json_decref(order);
+	order = fin;
+	fin = NULL;
+	if (strcmp(acme_status_of(order), "processing") == 0 &&
+	    acme_poll_until(a, order_url, "processing", deadline, "order", &order) != 0)
+		goto out;
+	if (!order_status_is(order, "valid"))
+		goto out;
+
+	cert_url = json_string_value(json_object_get(order, "certificate"));
+	if (!acme_url_ok(cert_url, "certificate"))
+		goto out;
+	if (acme_post(a, cert_url, NULL, 0, &r, "certificate download", NULL) != 0)
+		goto out;
+	*pem = r.body;
+	*pemlen = r.len;
+	r.body = NULL;
+	rc = 0;
+out:
+	ck_http_resp_free(&r);
+	json_decref(fin);
+	json_decref(order);
+	json_decref(payload);
+	free(csr64);
+	free(order_url);
+	return rc;
+}

@@ -1,0 +1,132 @@
+/*
+ * agent/session.c: a renewal session (see agent/session.h): the account
+ * key, the connection to the CA and the account, each made once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "certkeeper/acme/account.h"
+#include "certkeeper/agent/session.h"
+#include "certkeeper/keys/tpm.h"
+#include "certkeeper/net/http.h"
+#include "certkeeper/util/log.h"
+
+int
+ck_session_open(const struct ck_config *cfg, struct ck_clock *clock, struct ck_session **out)
+{
+	struct ck_session *s;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		ck_error_as(CK_ERR_INTERNAL, "out of memory opening the session");
+		return -1;
+	}
+	s->cfg = cfg;
+	s->clock = clock;
+	if (ck_store_open(cfg->state_dir, &s->store) != 0) {
+		free(s);
+		return -1;
+	}
+	s->keys.cfg = cfg;
+	s->keys.store = s->store;
+	*out = s;
+	return 0;
+}
+
+void
+ck_session_close(struct ck_session *s)
+{
+	if (s == NULL)
+		return;
+	ck_acme_free(s->acme);
+	ck_signer_free(s->account);
+	free(s->account_url);
+	if (s->http != NULL)
+		ck_debug("%u HTTP requests over %u TLS connections", ck_http_request_count(s->http),
+		    ck_http_connect_count(s->http));
+	ck_http_free(s->http);
+	ck_keysource_close(&s->keys);
+	ck_store_close(s->store);
+	free(s);
+}
+
+int
+ck_session_lock(struct ck_session *s)
+{
+	return ck_store_lock(s->store);
+}
+
+/* Loads the account key for the configured CA, or creates and saves one. */
+static int
+load_account_key(struct ck_session *s, int create, char **url)
+{
+	const char *dir = s->cfg->directory;
+	char *pem = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (ck_store_account_load(s->store, dir, &pem, &len, url) != 0)
+		goto out;
+	if (pem != NULL) {
+		if (ck_keysource_load(&s->keys, pem, len, "account key", &s->account) != 0)
+			goto out;
+		if (s->account->type != s->cfg->account_key)
+			ck_warn("the stored account key is %s, not the configured %s: keeping it",
+			    ck_key_type_name(s->account->type),
+			    ck_key_type_name(s->cfg->account_key));
+	} else {
+		if (!create) {
+			ck_error_as(CK_ERR_CONFIG, "no account for %s yet (a renewal creates it)", dir);
+			goto out;
+		}
+		if (ck_keysource_generate(&s->keys, s->cfg->account_key, &s->account, &pem,
+		    &len) != 0)
+			goto out;
+		/* Saved before registering, so a crash never orphans an account. */
+		if (ck_store_account_save_key(s->store, dir, pem, len) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (pem != NULL)
+		OPENSSL_clear_free(pem, len);
+	return rc;
+}
+
+int
+ck_session_acme(struct ck_session *s, int create, struct ck_acme **out)
+{
+	char *url = NULL;
+	int rc = -1;
+
+	if (s->acme != NULL) {
+		*out = s->acme;
+		return 0;
+	}
+	if (s->account == NULL && load_account_key(s, create, &s->account_url) != 0)
+		goto out;
+	if (s->http == NULL && ck_http_new(s->cfg->ca_bundle, &s->http) != 0)
+		goto out;
+	if (ck_acme_new(s->http, s->clock, s->cfg->directory, s->account, &s->acme) != 0)
+		goto out;
+	if (ck_acme_account(s->acme, create ? s->cfg->contact : NULL, s->account_url, !create,
+	    &url) != 0)
+		goto out;
+	if (s->account_url == NULL) {
+		if (create && ck_store_account_save_url(s->store, s->cfg->directory, url) != 0)
+			goto out;
+		s->account_url = url;
+		url = NULL;
+	}
+	*out = s->acme;
+	rc = 0;
+out:
+	if (rc != 0) {
+		ck_acme_free(s->acme);
+		s->acme = NULL;
+	}
+	free(url);
+	return rc;
+}
