@@ -22,7 +22,10 @@
 #include "certkeeper/util/log.h"
 #include "certkeeper/cert/due.h"
 #include "certkeeper/agent/run.h"
-#include "certkeeper/store/store.h"
+#include "certkeeper/store/accounts.h"
+#include "certkeeper/store/file.h"
+#include "certkeeper/store/state.h"
+#include "certkeeper/store/versions.h"
 #include "certkeeper/keys/tpm.h"
 
 #define TSS2_LABEL "-----BEGIN TSS2 PRIVATE KEY-----"

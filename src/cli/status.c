@@ -13,7 +13,9 @@
 #include "certkeeper/cert/due.h"
 #include "certkeeper/agent/run.h"
 #include "certkeeper/cli/status.h"
-#include "certkeeper/store/store.h"
+#include "certkeeper/store/file.h"
+#include "certkeeper/store/state.h"
+#include "certkeeper/store/versions.h"
 
 /* JSON string of an RFC 3339 time, or null when t is 0. */
 static json_t *

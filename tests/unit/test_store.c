@@ -22,7 +22,10 @@
 #include <openssl/evp.h>
 
 #include "certkeeper/util/log.h"
-#include "certkeeper/store/store.h"
+#include "certkeeper/store/accounts.h"
+#include "certkeeper/store/file.h"
+#include "certkeeper/store/state.h"
+#include "certkeeper/store/versions.h"
 
 #define NAME "www"
 

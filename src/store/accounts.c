@@ -1,0 +1,182 @@
+/*
+ * store/accounts.c: ACME accounts per directory URL (see store/accounts.h).
+ *
+ * The directory file is checked as if a stranger had written it: it must
+ * name the URL asked for, else the account is another CA's and is never
+ * used.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "certkeeper/util/log.h"
+#include "certkeeper/store/accounts.h"
+#include "internal.h"
+
+#define URL_FILE_MAX	8192	/* directory and url files: more is not ours */
+
+/* Writes the account ID of directory_url (16 hex digits of its SHA-256) into id. */
+static int
+account_id(const char *directory_url, char id[17])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (EVP_Digest(directory_url, strlen(directory_url), md, &mdlen, EVP_sha256(),
+	    NULL) != 1 || mdlen < 8) {
+		ck_error_ssl("EVP_Digest SHA-256 of %s", directory_url);
+		return -1;
+	}
+	for (i = 0; i < 8; i++)
+		snprintf(id + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+/* Strips one trailing newline (an operator's editor may add it) and checks for a NUL. */
+static int
+text_value(char *buf, size_t *len, const char *path)
+{
+	if (*len > 0 && buf[*len - 1] == '\n')
+		buf[--*len] = '\0';
+	if (*len == 0 || strlen(buf) != *len) {
+		ck_error("%s is empty or not text", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Sets *dir (malloc'd) to STATE_DIR/accounts/ID of directory_url, after
+ * checking that its directory file, if present, names that URL: another
+ * directory's account (an ID collision, or tampering) is never reused.
+ * With create, makes the directories and writes the file when missing.
+ */
+static int
+account_dir(struct ck_store *st, const char *directory_url, int create, char **dir)
+{
+	char id[17], safe[256], *top = NULL, *adir = NULL, *dfile = NULL, *stored = NULL;
+	size_t len = 0;
+	int r, rc = -1;
+
+	*dir = NULL;
+	if (directory_url == NULL || *directory_url == '\0') {
+		ck_error("no ACME directory URL given");
+		goto out;
+	}
+	if (account_id(directory_url, id) == -1)
+		goto out;
+	if ((top = ckst_path("%s/accounts", st->dir)) == NULL ||
+	    (adir = ckst_path("%s/%s", top, id)) == NULL ||
+	    (dfile = ckst_path("%s/directory", adir)) == NULL)
+		goto out;
+	if (create && (ckst_ensure_dir(top, 0700) == -1 || ckst_ensure_dir(adir, 0700) == -1))
+		goto out;
+	if ((r = ck_store_read_file(dfile, URL_FILE_MAX, &stored, &len)) == -1)
+		goto out;
+	if (r == 1) {
+		if (create && ck_store_write_file(dfile, directory_url, strlen(directory_url),
+		    0600) == -1)
+			goto out;
+	} else {
+		if (text_value(stored, &len, dfile) == -1)
+			goto out;
+		if (strcmp(stored, directory_url) != 0) {
+			ck_sanitize(safe, sizeof(safe), stored, len);
+			ck_error("%s names directory %s, not %s: refusing to use another "
+			    "directory's account", dfile, safe, directory_url);
+			goto out;
+		}
+	}
+	*dir = adir;
+	adir = NULL;
+	rc = 0;
+out:
+	free(stored);
+	free(dfile);
+	free(adir);
+	free(top);
+	return rc;
+}
+
+int
+ck_store_account_load(struct ck_store *st, const char *directory_url,
+    char **key_pem, size_t *key_len, char **url)
+{
+	char *adir = NULL, *key = NULL, *u = NULL, *kpath = NULL, *upath = NULL;
+	size_t klen = 0, ulen = 0;
+	int r, rc = -1;
+
+	*key_pem = NULL;
+	*key_len = 0;
+	*url = NULL;
+	if (account_dir(st, directory_url, 0, &adir) == -1 ||
+	    (kpath = ckst_path("%s/key.pem", adir)) == NULL ||
+	    (upath = ckst_path("%s/url", adir)) == NULL)
+		goto out;
+	if (ck_store_read_file(kpath, CKST_PEM_MAX, &key, &klen) == -1 ||
+	    (r = ck_store_read_file(upath, URL_FILE_MAX, &u, &ulen)) == -1)
+		goto out;
+	if (r == 0) {
+		if (text_value(u, &ulen, upath) == -1)
+			goto out;
+		/* A registration without its key is unusable; silently re-registering would orphan it. */
+		if (key == NULL) {
+			ck_error("%s exists but %s does not", upath, kpath);
+			goto out;
+		}
+	}
+	*key_pem = key;
+	*key_len = klen;
+	*url = u;
+	key = u = NULL;
+	rc = 0;
+out:
+	free(key);
+	free(u);
+	free(upath);
+	free(kpath);
+	free(adir);
+	return rc;
+}
+
+/* Sets *path (malloc'd) to file in the account directory of directory_url, made if missing. */
+static int
+account_file(struct ck_store *st, const char *directory_url, const char *file, char **path)
+{
+	char *adir = NULL;
+	int rc = -1;
+
+	*path = NULL;
+	if (account_dir(st, directory_url, 1, &adir) == 0 &&
+	    (*path = ckst_path("%s/%s", adir, file)) != NULL)
+		rc = 0;
+	free(adir);
+	return rc;
+}
+
+int
+ck_store_account_save_key(struct ck_store *st, const char *directory_url,
+    const char *key_pem, size_t key_len)
+{
+	char *path = NULL;
+	int rc = -1;
+
+	if (account_file(st, directory_url, "key.pem", &path) == 0)
+		rc = ck_store_write_file(path, key_pem, key_len, 0600);
+	free(path);
+	return rc;
+}
+
+int
+ck_store_account_save_url(struct ck_store *st, const char *directory_url, const char *url)
+{
+	char *path = NULL;
+	int rc = -1;
+
+	if (account_file(st, directory_url, "url", &path) == 0)
+		rc = ck_store_write_file(path, url, strlen(url), 0600);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,70 @@
+/*
+ * store/internal.h: what the store's four files share, and nothing outside
+ * src/store/ may use: the store handle, path building, the primitives that
+ * work relative to an open directory, and the certs/NAME directory.
+ * Internal names start with ckst_.
+ *
+ * Every ckst_ function that can fail reports the failure (ck_error, naming
+ * the call and the path) unless its contract says otherwise.
+ */
+#ifndef CERTKEEPER_STORE_INTERNAL_H
+#define CERTKEEPER_STORE_INTERNAL_H
+
+#include <dirent.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "certkeeper/util/log.h"
+#include "certkeeper/store/file.h"
+
+#define CKST_PEM_MAX	(1024 * 1024)	/* any key or certificate file */
+
+struct ck_store {
+	char *dir;	/* STATE_DIR, without trailing slashes */
+	int lockfd;	/* -1 until ck_store_lock succeeds */
+};
+
+/* A malloc'd formatted path, or NULL (reported): paths are built in one place. */
+char *ckst_path(const char *fmt, ...) CK_PRINTF(1, 2);
+
+/* Flushes directory path, so that renames, creations and removals in it survive a crash. */
+int ckst_fsync_dir(const char *path);
+
+/* Creates directory path with exactly mode (fsyncing its parent) unless one is there already. */
+int ckst_ensure_dir(const char *path, mode_t mode);
+
+/* Opens directory path, never through a symlink.  Returns 0, 1 if absent, -1. */
+int ckst_open_dir(const char *path, int *fd);
+
+/*
+ * Opens directory name in directory at for readdir (never through a
+ * symlink) from its first entry.  NULL with errno set, not reported: the
+ * callers differ on whether that is an error or a warning.
+ */
+DIR *ckst_dir_at(int at, const char *name);
+
+/* Whether name in directory at is there as a regular file: 0 yes, 1 no, -1 error. */
+int ckst_exists_at(int at, const char *name, const char *shown);
+
+/*
+ * Reads name in directory at whole (at most max bytes, NUL-terminated;
+ * shown names it in messages).  0, 1 if absent, -1.
+ */
+int ckst_read_at(int at, const char *name, const char *shown, size_t max, char **buf,
+    size_t *len);
+
+/* Creates name in directory at (dirpath/name in messages) with mode, writes data and fsyncs it. */
+int ckst_write_new_at(int at, const char *dirpath, const char *name, const void *data,
+    size_t len, int mode);
+
+/*
+ * Removes name in directory at, with everything below it if it is a
+ * directory (path names it in messages).  Only cleans up: failures are
+ * warnings, so the error that caused the cleanup stays the one reported.
+ */
+int ckst_remove_tree(int at, const char *path, const char *name, int depth);
+
+/* Sets *path (malloc'd) to STATE_DIR/certs/NAME after checking NAME; with create, makes it. */
+int ckst_cert_dir(const struct ck_store *st, const char *name, int create, char **path);
+
+#endif
