@@ -3,16 +3,19 @@
  *
  * The directory file is checked as if a stranger had written it: it must
  * name the URL asked for, else the account is another CA's and is never
- * used.
+ * used.  The key file is named by what it holds, and a save never leaves
+ * the account without a key, nor with two.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "certkeeper/util/log.h"
 #include "certkeeper/store/accounts.h"
+#include "certkeeper/store/versions.h"
 #include "internal.h"
 
 #define URL_FILE_MAX	8192	/* directory and url files: more is not ours */
@@ -104,26 +107,31 @@ int
 ck_store_account_load(struct ck_store *st, const char *directory_url,
     char **key_pem, size_t *key_len, char **url)
 {
-	char *adir = NULL, *key = NULL, *u = NULL, *kpath = NULL, *upath = NULL;
+	char *adir = NULL, *key = NULL, *u = NULL, shown[1024];
+	const char *kname = NULL;
 	size_t klen = 0, ulen = 0;
-	int r, rc = -1;
+	int fd = -1, r, have_key, rc = -1;
 
 	*key_pem = NULL;
 	*key_len = 0;
 	*url = NULL;
-	if (account_dir(st, directory_url, 0, &adir) == -1 ||
-	    (kpath = ckst_path("%s/key.pem", adir)) == NULL ||
-	    (upath = ckst_path("%s/url", adir)) == NULL)
+	if (account_dir(st, directory_url, 0, &adir) == -1 || (r = ckst_open_dir(adir, &fd)) == -1)
 		goto out;
-	if (ck_store_read_file(kpath, CKST_PEM_MAX, &key, &klen) == -1 ||
-	    (r = ck_store_read_file(upath, URL_FILE_MAX, &u, &ulen)) == -1)
+	if (r == 1) {		/* no account yet */
+		rc = 0;
+		goto out;
+	}
+	snprintf(shown, sizeof(shown), "%s/url", adir);
+	if ((have_key = ckst_load_key(fd, adir, 1, &key, &klen, &kname)) == -1 ||
+	    (r = ckst_read_at(fd, "url", shown, URL_FILE_MAX, &u, &ulen)) == -1)
 		goto out;
 	if (r == 0) {
-		if (text_value(u, &ulen, upath) == -1)
+		if (text_value(u, &ulen, shown) == -1)
 			goto out;
 		/* A registration without its key is unusable; silently re-registering would orphan it. */
-		if (key == NULL) {
-			ck_error("%s exists but %s does not", upath, kpath);
+		if (have_key == 1) {
+			ck_error("%s exists but neither " CK_STORE_KEY_FILE " nor "
+			    CK_STORE_TPM_KEY_FILE " does", shown);
 			goto out;
 		}
 	}
@@ -133,10 +141,10 @@ ck_store_account_load(struct ck_store *st, const char *directory_url,
 	key = u = NULL;
 	rc = 0;
 out:
+	if (fd != -1)
+		close(fd);
 	free(key);
 	free(u);
-	free(upath);
-	free(kpath);
 	free(adir);
 	return rc;
 }
@@ -160,11 +168,22 @@ int
 ck_store_account_save_key(struct ck_store *st, const char *directory_url,
     const char *key_pem, size_t key_len)
 {
-	char *path = NULL;
+	const char *name = ck_store_key_file_name(key_pem, key_len);
+	const char *other = strcmp(name, CK_STORE_KEY_FILE) == 0 ? CK_STORE_TPM_KEY_FILE :
+	    CK_STORE_KEY_FILE;
+	char *path = NULL, *stale = NULL;
 	int rc = -1;
 
-	if (account_file(st, directory_url, "key.pem", &path) == 0)
-		rc = ck_store_write_file(path, key_pem, key_len, 0600);
+	if (account_file(st, directory_url, name, &path) == -1 ||
+	    ck_store_write_file(path, key_pem, key_len, 0600) == -1)
+		goto out;
+	/* Only now that the new key is durable may the other name go: never no key, never two. */
+	if ((stale = ckst_path("%.*s%s", (int)(strlen(path) - strlen(name)), path, other)) == NULL ||
+	    ckst_remove_file(stale) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(stale);
 	free(path);
 	return rc;
 }

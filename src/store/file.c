@@ -492,6 +492,18 @@ out:
 }
 
 int
+ckst_remove_file(const char *path)
+{
+	if (unlink(path) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		ck_error_errno("unlink %s", path);
+		return -1;
+	}
+	return fsync_parent(path);
+}
+
+int
 ckst_remove_tree(int at, const char *path, const char *name, int depth)
 {
 	char child[PATH_MAX];

@@ -58,11 +58,26 @@ int ckst_write_new_at(int at, const char *dirpath, const char *name, const void 
     size_t len, int mode);
 
 /*
+ * Removes path, which is gone afterwards whether or not it was there, and
+ * flushes its directory.  For a file that must not outlive a replacement.
+ */
+int ckst_remove_file(const char *path);
+
+/*
  * Removes name in directory at, with everything below it if it is a
  * directory (path names it in messages).  Only cleans up: failures are
  * warnings, so the error that caused the cleanup stays the one reported.
  */
 int ckst_remove_tree(int at, const char *path, const char *name, int depth);
+
+/*
+ * Finds the key file in directory at (dirpath in messages), by either of
+ * its two names; with want, reads it.
+ * Both names at once is an error, never a guess.  Returns 0 (*name set),
+ * 1 when neither is there (not reported), -1.
+ */
+int ckst_load_key(int at, const char *dirpath, int want, char **key, size_t *len,
+    const char **name);
 
 /* Sets *path (malloc'd) to STATE_DIR/certs/NAME after checking NAME; with create, makes it. */
 int ckst_cert_dir(const struct ck_store *st, const char *name, int create, char **path);

@@ -24,9 +24,61 @@
 #include "internal.h"
 
 #define VERSION_LEN	21	/* "v" and 20 digits: holds any 64-bit sequence */
+#define TSS2_LABEL	"-----BEGIN TSS2 PRIVATE KEY-----"
 
 /* Makes the names of temporary links unique within this process. */
 static unsigned int link_counter;
+
+const char *
+ck_store_key_file_name(const char *pem, size_t len)
+{
+	const size_t n = sizeof(TSS2_LABEL) - 1;
+	size_t i;
+
+	for (i = 0; pem != NULL && i + n <= len; i++)
+		if (memcmp(pem + i, TSS2_LABEL, n) == 0)
+			return CK_STORE_TPM_KEY_FILE;
+	return CK_STORE_KEY_FILE;
+}
+
+int
+ckst_load_key(int at, const char *dirpath, int want, char **key, size_t *len,
+    const char **name)
+{
+	static const char *const names[] = { CK_STORE_KEY_FILE, CK_STORE_TPM_KEY_FILE };
+	char shown[PATH_MAX];
+	int r[2] = { 1, 1 }, i, rc = -1;
+
+	if (want) {
+		*key = NULL;
+		*len = 0;
+	}
+	*name = NULL;
+	for (i = 0; i < 2; i++) {
+		snprintf(shown, sizeof(shown), "%s/%s", dirpath, names[i]);
+		/* The first found is read; the secret stays unread when only its name is wanted. */
+		if (want && r[0] != 0)
+			r[i] = ckst_read_at(at, names[i], shown, CKST_PEM_MAX, key, len);
+		else
+			r[i] = ckst_exists_at(at, names[i], shown);
+		if (r[i] == -1)
+			goto out;
+	}
+	if (r[0] == 0 && r[1] == 0) {
+		ck_error("%s has both " CK_STORE_KEY_FILE " and " CK_STORE_TPM_KEY_FILE
+		    ": refusing to guess which key is in use (remove the stale one)", dirpath);
+		goto out;
+	}
+	*name = r[0] == 0 ? names[0] : (r[1] == 0 ? names[1] : NULL);
+	rc = *name != NULL ? 0 : 1;
+out:
+	if (rc == -1 && want) {
+		free(*key);
+		*key = NULL;
+		*len = 0;
+	}
+	return rc;
+}
 
 /* Accepts a certificate name usable as one path component, else reports it. */
 static int
@@ -445,11 +497,10 @@ int
 ck_store_load_current(struct ck_store *st, const char *name, char **cert_pem,
     size_t *cert_len, char **key_pem, size_t *key_len, const char **key_name)
 {
-	static const char *const key_names[] = { CK_STORE_KEY_FILE, CK_STORE_TPM_KEY_FILE };
 	char cur[VERSION_LEN + 1];
 	char *cdir = NULL, *vdir = NULL, *cert = NULL, *key = NULL, shown[PATH_MAX];
 	const char *kname = NULL;
-	size_t clen = 0, klen = 0, i;
+	size_t clen = 0, klen = 0;
 	int fd = -1, vfd = -1, r, rc = -1;
 
 	if (cert_pem != NULL) {
@@ -483,18 +534,9 @@ ck_store_load_current(struct ck_store *st, const char *name, char **cert_pem,
 		}
 	}
 	if (key_pem != NULL || key_name != NULL) {
-		for (i = 0; i < sizeof(key_names) / sizeof(key_names[0]) && kname == NULL; i++) {
-			snprintf(shown, sizeof(shown), "%s/%s", vdir, key_names[i]);
-			if (key_pem != NULL)
-				r = ckst_read_at(vfd, key_names[i], shown, CKST_PEM_MAX, &key, &klen);
-			else	/* only its name is wanted: the secret stays unread */
-				r = ckst_exists_at(vfd, key_names[i], shown);
-			if (r == -1)
-				goto out;
-			if (r == 0)
-				kname = key_names[i];
-		}
-		if (kname == NULL) {
+		if ((r = ckst_load_key(vfd, vdir, key_pem != NULL, &key, &klen, &kname)) == -1)
+			goto out;
+		if (r == 1) {
 			ck_error("%s has neither " CK_STORE_KEY_FILE " nor " CK_STORE_TPM_KEY_FILE,
 			    vdir);
 			goto out;

@@ -579,6 +579,134 @@ test_account_directory_mismatch(void **state)
 	assert_false(exists(p));
 }
 
+#define TSS2_KEY "-----BEGIN TSS2 PRIVATE KEY-----\nMIIB\n-----END TSS2 PRIVATE KEY-----\n"
+
+/* The account key file is named by what it holds, and saving one name removes the other. */
+static void
+test_account_key_named_by_content(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	struct fixture *fx = *state;
+	char *key = NULL, *url = NULL, soft[1024], tpm[1024];
+	size_t klen = 0;
+
+	account_path(fx, a, "key.pem", soft, sizeof(soft));
+	account_path(fx, a, "key.tss2.pem", tpm, sizeof(tpm));
+	assert_int_equal(ck_store_account_save_key(fx->st, a, TSS2_KEY, strlen(TSS2_KEY)), 0);
+	assert_string_equal(contents(tpm), TSS2_KEY);
+	assert_int_equal(mode_of(tpm), 0600);
+	assert_false(exists(soft));
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_string_equal(key, TSS2_KEY);
+	assert_int_equal(klen, strlen(TSS2_KEY));
+	free(key);
+	/* A software key replaces it: no stale TSS2 file is left to be picked up. */
+	assert_int_equal(ck_store_account_save_key(fx->st, a, "SOFT", 4), 0);
+	assert_string_equal(contents(soft), "SOFT");
+	assert_false(exists(tpm));
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_string_equal(key, "SOFT");
+	free(key);
+	/* And back. */
+	assert_int_equal(ck_store_account_save_key(fx->st, a, TSS2_KEY, strlen(TSS2_KEY)), 0);
+	assert_false(exists(soft));
+	assert_string_equal(contents(tpm), TSS2_KEY);
+}
+
+/* State from before key files were named by content, a TSS2 key in key.pem, still loads. */
+static void
+test_account_old_tss2_in_key_pem(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	struct fixture *fx = *state;
+	char *key = NULL, *url = NULL, p[1024];
+	size_t klen = 0;
+
+	assert_int_equal(ck_store_account_save_url(fx->st, a, "https://127.0.0.1:14000/acct/7"), 0);
+	account_path(fx, a, "key.pem", p, sizeof(p));
+	put(p, TSS2_KEY);
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_string_equal(key, TSS2_KEY);
+	assert_int_equal(klen, strlen(TSS2_KEY));
+	assert_string_equal(url, "https://127.0.0.1:14000/acct/7");
+	free(key);
+	free(url);
+}
+
+/* Two key files at once are refused, never guessed between; a URL without a key is refused. */
+static void
+test_account_key_files_refused(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	struct fixture *fx = *state;
+	char *key = NULL, *url = NULL, p[1024];
+	size_t klen = 0;
+
+	assert_int_equal(ck_store_account_save_url(fx->st, a, "https://127.0.0.1:14000/acct/7"), 0);
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), -1);
+	assert_non_null(strstr(ck_last_error(), "/url exists but neither key.pem nor key.tss2.pem"));
+	assert_null(url);
+	assert_int_equal(ck_store_account_save_key(fx->st, a, TSS2_KEY, strlen(TSS2_KEY)), 0);
+	account_path(fx, a, "key.pem", p, sizeof(p));
+	put(p, "SOFT");
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), -1);
+	assert_non_null(strstr(ck_last_error(), "both key.pem and key.tss2.pem"));
+	assert_null(key);
+	assert_null(url);
+	assert_int_equal(klen, 0);
+}
+
+/* A key save that fails keeps the old key of the other name: it is removed only afterwards. */
+static void
+test_account_key_save_fails_keeps_old(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	struct fixture *fx = *state;
+	char *big, soft[1024], tpm[1024], dir[1024];
+	struct rlimit saved;
+	size_t n = 65536, hl = strlen("-----BEGIN TSS2 PRIVATE KEY-----\n");
+	int rc;
+
+	assert_int_equal(ck_store_account_save_key(fx->st, a, "SOFT", 4), 0);
+	big = malloc(n);
+	assert_non_null(big);
+	memset(big, 'A', n);
+	memcpy(big, TSS2_KEY, hl);
+	limit_file_size(4096, &saved);
+	rc = ck_store_account_save_key(fx->st, a, big, n);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	assert_int_equal(rc, -1);
+	account_path(fx, a, "key.pem", soft, sizeof(soft));
+	account_path(fx, a, "key.tss2.pem", tpm, sizeof(tpm));
+	account_path(fx, a, "", dir, sizeof(dir));
+	assert_string_equal(contents(soft), "SOFT");
+	assert_false(exists(tpm));
+	/* directory and key.pem: no temporary file is left either. */
+	assert_int_equal(count_entries(dir, ""), 2);
+	free(big);
+}
+
+/* A version with both key files is refused: which key the service uses is never a guess. */
+static void
+test_current_two_keys_refused(void **state)
+{
+	struct fixture *fx = *state;
+	char *v1 = install(fx, 1), *key = NULL;
+	const char *kname = "unset";
+	size_t klen = 9;
+
+	put(sp(fx, 0, "certs/" NAME "/current/key.tss2.pem"), TSS2_KEY);
+	assert_int_equal(ck_store_load_current(fx->st, NAME, NULL, NULL, &key, &klen, &kname), -1);
+	assert_non_null(strstr(ck_last_error(), "both key.pem and key.tss2.pem"));
+	assert_null(key);
+	assert_int_equal(klen, 0);
+	assert_null(kname);
+	/* Also when only the name is wanted (status). */
+	assert_int_equal(ck_store_load_current(fx->st, NAME, NULL, NULL, NULL, NULL, &kname), -1);
+	assert_null(kname);
+	free(v1);
+}
+
 /* A second store on the same directory cannot take the lock; readers need none. */
 static void
 test_lock(void **state)
@@ -690,6 +818,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_directory_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_key_named_by_content, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_old_tss2_in_key_pem, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_key_files_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_key_save_fails_keeps_old, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_current_two_keys_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_corrupt, setup, teardown),

@@ -5,8 +5,12 @@
  * Layout under STATE_DIR/accounts/ (0700):
  *   ID/                 ID: the first 16 hex digits of SHA-256(directory URL)
  *       directory       the directory URL itself, so that ID can be checked
- *       key.pem         the account key file (PKCS#8 or TSS2)
+ *       key.pem         the account key, a PKCS#8 software key; or instead
+ *       key.tss2.pem    a TPM-wrapped "TSS2 PRIVATE KEY" (never both)
  *       url             the account URL, once registered
+ *
+ * State written before key files were named by content may hold a TSS2
+ * key in key.pem; it is read as it is.
  */
 #ifndef CERTKEEPER_STORE_ACCOUNTS_H
 #define CERTKEEPER_STORE_ACCOUNTS_H
@@ -17,12 +21,18 @@ struct ck_store;
 
 /*
  * Loads what is known of the account for directory_url: *key_pem (NULL if
- * none yet) and *url (NULL if not registered yet).  Returns 0 or -1.
+ * none yet), from whichever key file there is, and *url (NULL if not
+ * registered yet).  Returns 0 or -1.
  */
 int ck_store_account_load(struct ck_store *st, const char *directory_url,
     char **key_pem, size_t *key_len, char **url);
 
-/* Saves the account key before it is registered, so that a crash never orphans an account. */
+/*
+ * Saves the account key before it is registered, so that a crash never
+ * orphans an account: as key.tss2.pem for a "TSS2 PRIVATE KEY", else as
+ * key.pem.  The new file is in place and flushed before a key file of the
+ * other name is removed.
+ */
 int ck_store_account_save_key(struct ck_store *st, const char *directory_url,
     const char *key_pem, size_t key_len);
 
