@@ -1,11 +1,16 @@
 /*
  * store/accounts.c: ACME accounts per directory URL (see store/accounts.h).
  *
- * The directory file is checked as if a stranger had written it: it must
- * name the URL asked for, else the account is another CA's and is never
- * used.  The key file is named by what it holds, and a save never leaves
- * the account without a key, nor with two.
+ * What is read back is checked as if a stranger had written it: the
+ * directory file must name the URL asked for (else it is another CA's
+ * account), and the account URL must look like one the CA would give.  A
+ * bad account URL costs one newAccount request, which finds the account
+ * by its key; a bad key or directory file is an error, since guessing
+ * there would orphan an account or use another CA's.  The key file is
+ * named by what it holds, and a save never leaves the account without a
+ * key, nor with two.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +53,20 @@ text_value(char *buf, size_t *len, const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+/* Whether s (len bytes) is an account URL to use: https, printable ASCII, no spaces, capped. */
+static int
+url_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len <= 8 || len > CK_STORE_URL_MAX || strncmp(s, "https://", 8) != 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
 }
 
 /*
@@ -103,13 +122,43 @@ out:
 	return rc;
 }
 
+/*
+ * Reads the account URL file of adir (open as fd) into *url (NULL when
+ * absent or unusable: the latter is warned about).  Returns 0, 1 when
+ * absent, -1.
+ */
+static int
+read_url(int fd, const char *adir, char **url)
+{
+	char *u = NULL, shown[1024], safe[256];
+	size_t len = 0;
+	int r;
+
+	*url = NULL;
+	snprintf(shown, sizeof(shown), "%s/url", adir);
+	if ((r = ckst_read_at(fd, "url", shown, URL_FILE_MAX, &u, &len)) != 0)
+		return r;
+	if (len > 0 && u[len - 1] == '\n')
+		u[--len] = '\0';
+	if (!url_ok(u, len)) {
+		ck_sanitize(safe, sizeof(safe), u, len);
+		ck_warn("%s does not hold an https URL of at most %d printable characters "
+		    "(\"%s\"): ignoring it, the account is looked up again by its key",
+		    shown, CK_STORE_URL_MAX, safe);
+		free(u);
+		return 0;
+	}
+	*url = u;
+	return 0;
+}
+
 int
 ck_store_account_load(struct ck_store *st, const char *directory_url,
     char **key_pem, size_t *key_len, char **url)
 {
-	char *adir = NULL, *key = NULL, *u = NULL, shown[1024];
+	char *adir = NULL, *key = NULL, *u = NULL;
 	const char *kname = NULL;
-	size_t klen = 0, ulen = 0;
+	size_t klen = 0;
 	int fd = -1, r, have_key, rc = -1;
 
 	*key_pem = NULL;
@@ -121,19 +170,14 @@ ck_store_account_load(struct ck_store *st, const char *directory_url,
 		rc = 0;
 		goto out;
 	}
-	snprintf(shown, sizeof(shown), "%s/url", adir);
 	if ((have_key = ckst_load_key(fd, adir, 1, &key, &klen, &kname)) == -1 ||
-	    (r = ckst_read_at(fd, "url", shown, URL_FILE_MAX, &u, &ulen)) == -1)
+	    (r = read_url(fd, adir, &u)) == -1)
 		goto out;
-	if (r == 0) {
-		if (text_value(u, &ulen, shown) == -1)
-			goto out;
-		/* A registration without its key is unusable; silently re-registering would orphan it. */
-		if (have_key == 1) {
-			ck_error("%s exists but neither " CK_STORE_KEY_FILE " nor "
-			    CK_STORE_TPM_KEY_FILE " does", shown);
-			goto out;
-		}
+	/* A registration without its key is unusable; silently re-registering would orphan it. */
+	if (r == 0 && have_key == 1) {
+		ck_error("%s/url exists but neither " CK_STORE_KEY_FILE " nor "
+		    CK_STORE_TPM_KEY_FILE " does", adir);
+		goto out;
 	}
 	*key_pem = key;
 	*key_len = klen;
@@ -191,11 +235,20 @@ out:
 int
 ck_store_account_save_url(struct ck_store *st, const char *directory_url, const char *url)
 {
-	char *path = NULL;
+	char *path = NULL, safe[256];
 	int rc = -1;
 
-	if (account_file(st, directory_url, "url", &path) == 0)
-		rc = ck_store_write_file(path, url, strlen(url), 0600);
+	/* Never write what the next load would throw away. */
+	if (url == NULL || !url_ok(url, strlen(url))) {
+		ck_sanitize(safe, sizeof(safe), url != NULL ? url : "(none)", SIZE_MAX);
+		ck_error("account URL \"%s\" is not an https URL of at most %d printable "
+		    "characters: not saving it", safe, CK_STORE_URL_MAX);
+		goto out;
+	}
+	if (account_file(st, directory_url, "url", &path) == -1)
+		goto out;
+	rc = ck_store_write_file(path, url, strlen(url), 0600);
+out:
 	free(path);
 	return rc;
 }

@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -170,6 +171,37 @@ count_entries(const char *dir, const char *prefix)
 			n++;
 	closedir(d);
 	return n;
+}
+
+/* What the code under test writes to stderr between capture_start and capture_end. */
+static int saved_stderr = -1;
+
+static void
+capture_start(const struct fixture *fx)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/stderr.txt", fx->tmp);
+	fflush(stderr);
+	assert_true((saved_stderr = dup(2)) != -1);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1);
+	assert_int_equal(dup2(fd, 2), 2);
+	close(fd);
+}
+
+/* The text written since capture_start (static buffer); stderr is restored. */
+static const char *
+capture_end(const struct fixture *fx)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/stderr.txt", fx->tmp);
+	fflush(stderr);
+	assert_int_equal(dup2(saved_stderr, 2), 2);
+	close(saved_stderr);
+	saved_stderr = -1;
+	return contents(path);
 }
 
 /* A certificate set whose every file says which install it came from. */
@@ -686,6 +718,104 @@ test_account_key_save_fails_keeps_old(void **state)
 	free(big);
 }
 
+/*
+ * A stored account URL is read back like server input: anything but an https URL of
+ * printable ASCII is warned about (file named, content made safe) and taken as not
+ * registered, so the next run finds the account by its key and saves the URL anew.
+ */
+static void
+test_account_url_validated(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	static char long_url[2100];
+	const char *bad[] = {
+		"https://127.0.0.1:14000/acct/1\n\n",
+		"https://127.0.0.1:14000/acct/\x1b]0;owned\x07\x1b[2J",
+		"http://127.0.0.1:14000/acct/1",
+		"https://127.0.0.1:14000/acct 1",
+		"https://127.0.0.1:14000/acct/\xc3\xa9",
+		"https://127.0.0.1:14000/acct/\x7f",
+		"\thttps://127.0.0.1:14000/acct/1",
+		"https://",
+		"",
+		long_url,
+	};
+	struct fixture *fx = *state;
+	char *key = NULL, *url = NULL, p[1024];
+	const char *err;
+	size_t klen = 0, i;
+
+	memcpy(long_url, "https://", 8);
+	memset(long_url + 8, 'a', CK_STORE_URL_MAX + 1 - 8);	/* one byte too many */
+	long_url[CK_STORE_URL_MAX + 1] = '\0';
+	assert_int_equal(ck_store_account_save_key(fx->st, a, "KEY-A", 5), 0);
+	account_path(fx, a, "url", p, sizeof(p));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put(p, bad[i]);
+		capture_start(fx);
+		assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+		err = capture_end(fx);
+		assert_null(url);
+		assert_string_equal(key, "KEY-A");
+		free(key);
+		assert_non_null(strstr(err, "warning: "));
+		assert_non_null(strstr(err, p));
+		assert_non_null(strstr(err, "looked up again by its key"));
+		assert_null(strchr(err, '\x1b'));
+		assert_null(strchr(err, '\x07'));
+	}
+	/* The escape sequence is shown made safe, not raw and not hidden. */
+	put(p, bad[1]);
+	capture_start(fx);
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	err = capture_end(fx);
+	assert_non_null(strstr(err, "/acct/?]0;owned??[2J"));
+	free(key);
+	/* The next registration rewrites the file, and it is used again. */
+	assert_int_equal(ck_store_account_save_url(fx->st, a, "https://127.0.0.1:14000/acct/1"), 0);
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_string_equal(url, "https://127.0.0.1:14000/acct/1");
+	free(key);
+	free(url);
+	/* One trailing newline (an editor's) is fine, and so is the longest URL. */
+	put(p, "https://127.0.0.1:14000/acct/2\n");
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_string_equal(url, "https://127.0.0.1:14000/acct/2");
+	free(key);
+	free(url);
+	long_url[CK_STORE_URL_MAX] = '\0';
+	put(p, long_url);
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_non_null(url);
+	assert_int_equal(strlen(url), CK_STORE_URL_MAX);
+	free(key);
+	free(url);
+}
+
+/* A URL the load would throw away is never saved: the old file stays. */
+static void
+test_account_url_save_refused(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	static const char *const bad[] = {
+		"http://127.0.0.1:14000/acct/1", "https://127.0.0.1:14000/acct 1",
+		"https://127.0.0.1:14000/acct/1\n", "https://127.0.0.1:14000/\x1b[2J", "",
+	};
+	struct fixture *fx = *state;
+	char p[1024];
+	size_t i;
+
+	assert_int_equal(ck_store_account_save_url(fx->st, a, "https://127.0.0.1:14000/acct/1"), 0);
+	account_path(fx, a, "url", p, sizeof(p));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(ck_store_account_save_url(fx->st, a, bad[i]), -1);
+		assert_non_null(strstr(ck_last_error(), "not saving it"));
+		assert_null(strchr(ck_last_error(), '\x1b'));
+		assert_string_equal(contents(p), "https://127.0.0.1:14000/acct/1");
+	}
+	assert_int_equal(ck_store_account_save_url(fx->st, a, NULL), -1);
+}
+
 /* A version with both key files is refused: which key the service uses is never a guess. */
 static void
 test_current_two_keys_refused(void **state)
@@ -822,6 +952,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_account_old_tss2_in_key_pem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_key_files_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_key_save_fails_keeps_old, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_url_validated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_url_save_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_current_two_keys_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_roundtrip, setup, teardown),

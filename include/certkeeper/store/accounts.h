@@ -19,10 +19,18 @@
 
 struct ck_store;
 
+/* Longest account URL stored or read back, as for URLs the CA gives. */
+#define CK_STORE_URL_MAX 2048
+
 /*
  * Loads what is known of the account for directory_url: *key_pem (NULL if
  * none yet), from whichever key file there is, and *url (NULL if not
- * registered yet).  Returns 0 or -1.
+ * registered yet).  A url file that is not an https URL of printable
+ * ASCII without spaces, at most CK_STORE_URL_MAX bytes (one trailing
+ * newline allowed), is warned about and taken as "not registered":
+ * newAccount then finds the account again by its key (RFC 8555 7.3.1) and
+ * the URL is saved anew.  A url file over 8 KiB is an error.  Returns 0
+ * or -1.
  */
 int ck_store_account_load(struct ck_store *st, const char *directory_url,
     char **key_pem, size_t *key_len, char **url);
@@ -36,7 +44,7 @@ int ck_store_account_load(struct ck_store *st, const char *directory_url,
 int ck_store_account_save_key(struct ck_store *st, const char *directory_url,
     const char *key_pem, size_t key_len);
 
-/* Records the account URL once registered, so that later runs skip newAccount. */
+/* Records the account URL once registered, so that later runs skip newAccount; refuses a bad one. */
 int ck_store_account_save_url(struct ck_store *st, const char *directory_url, const char *url);
 
 #endif
