@@ -309,6 +309,7 @@ record_attempt(struct run *r, const char *name, int ok)
 {
 	struct ck_attempt a;
 
+	ck_attempt_init(&a);
 	a.when = time(NULL);
 	a.result = (char *)(ok ? "success" : "failure");
 	a.error = ok ? NULL : (char *)ck_last_error();
