@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "certkeeper/util/log.h"
@@ -187,7 +188,7 @@ ck_store_account_load(struct ck_store *st, const char *directory_url,
 out:
 	if (fd != -1)
 		close(fd);
-	free(key);
+	OPENSSL_clear_free(key, klen);
 	free(u);
 	free(adir);
 	return rc;

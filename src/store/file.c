@@ -20,6 +20,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "certkeeper/util/log.h"
 #include "certkeeper/store/file.h"
 #include "internal.h"
@@ -300,7 +302,10 @@ ckst_exists_at(int at, const char *name, const char *shown)
 	return 0;
 }
 
-/* Reads all of fd into b (alloc bytes, grown up to max + 2); more than max is an error. */
+/*
+ * Reads all of fd into b (alloc bytes, grown up to max + 2; what it
+ * outgrows is cleared); more than max bytes is an error.
+ */
 static int
 read_all(int fd, const char *shown, size_t max, char **b, size_t *alloc, size_t *used)
 {
@@ -315,7 +320,7 @@ read_all(int fd, const char *shown, size_t max, char **b, size_t *alloc, size_t 
 				return -1;
 			}
 			na = *alloc > (max + 2) / 2 ? max + 2 : *alloc * 2;
-			if ((nb = realloc(*b, na)) == NULL) {
+			if ((nb = OPENSSL_clear_realloc(*b, *alloc, na)) == NULL) {
 				ck_error("out of memory reading %s", shown);
 				return -1;
 			}
@@ -382,7 +387,7 @@ ckst_read_at(int at, const char *name, const char *shown, size_t max, char **buf
 out:
 	if (fd != -1)
 		close(fd);
-	free(b);
+	OPENSSL_clear_free(b, alloc);
 	return rc;
 }
 

@@ -48,7 +48,8 @@ int ckst_exists_at(int at, const char *name, const char *shown);
 
 /*
  * Reads name in directory at whole (at most max bytes, NUL-terminated;
- * shown names it in messages).  0, 1 if absent, -1.
+ * shown names it in messages).  Every byte it frees or outgrows is
+ * cleared, since the file may be a private key.  0, 1 if absent, -1.
  */
 int ckst_read_at(int at, const char *name, const char *shown, size_t max, char **buf,
     size_t *len);
@@ -72,7 +73,7 @@ int ckst_remove_tree(int at, const char *path, const char *name, int depth);
 
 /*
  * Finds the key file in directory at (dirpath in messages), by either of
- * its two names; with want, reads it.
+ * its two names; with want, reads it (free with OPENSSL_clear_free).
  * Both names at once is an error, never a guess.  Returns 0 (*name set),
  * 1 when neither is there (not reported), -1.
  */

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "certkeeper/util/log.h"
 #include "certkeeper/store/versions.h"
 #include "internal.h"
@@ -73,7 +75,7 @@ ckst_load_key(int at, const char *dirpath, int want, char **key, size_t *len,
 	rc = *name != NULL ? 0 : 1;
 out:
 	if (rc == -1 && want) {
-		free(*key);
+		OPENSSL_clear_free(*key, *len);
 		*key = NULL;
 		*len = 0;
 	}
@@ -561,7 +563,7 @@ out:
 	if (fd != -1)
 		close(fd);
 	free(cert);
-	free(key);
+	OPENSSL_clear_free(key, klen);
 	free(vdir);
 	free(cdir);
 	return rc;

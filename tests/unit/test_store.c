@@ -15,11 +15,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "certkeeper/util/log.h"
@@ -29,6 +31,37 @@
 #include "certkeeper/store/versions.h"
 
 #define NAME "www"
+
+/*
+ * free() is wrapped at link time (-Wl,--wrap=free): while watching, every
+ * block the store (or this file) frees with plain free() is searched for
+ * SECRET, so a key buffer freed without OPENSSL_clear_free is caught.
+ */
+#define SECRET "SECRET-KEY-MATERIAL-4f1e"
+
+void __real_free(void *p);
+void __wrap_free(void *p);
+
+/* volatile: the compiler takes free() for libc's, which could not read them. */
+static volatile int watching;
+static volatile int secrets_freed;
+
+void
+__wrap_free(void *p)
+{
+	const char *b = p;
+	size_t n, i, k = strlen(SECRET);
+
+	if (watching && p != NULL) {
+		n = malloc_usable_size(p);
+		for (i = 0; i + k <= n; i++)
+			if (memcmp(b + i, SECRET, k) == 0) {
+				secrets_freed++;
+				break;
+			}
+	}
+	__real_free(p);
+}
 
 struct fixture {
 	char tmp[256];
@@ -837,6 +870,63 @@ test_current_two_keys_refused(void **state)
 	free(v1);
 }
 
+/* Key buffers the store reads and then drops are cleared before they are freed. */
+static void
+test_key_buffers_cleared(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	static const char key_text[] = "-----BEGIN PRIVATE KEY-----\n" SECRET "\n"
+	    "-----END PRIVATE KEY-----\n";
+	struct fixture *fx = *state;
+	char *key = NULL, *url = NULL, *v1, p[1024], *volatile copy;
+	const char *kname;
+	size_t klen = 0;
+
+	/* The hook sees a plain free() of a secret: else this test proves nothing. */
+	copy = strdup(key_text);	/* volatile: the compiler may not drop the pair */
+	assert_non_null(copy);
+	watching = 1;
+	free(copy);
+	watching = 0;
+	assert_int_equal(secrets_freed, 1);
+	secrets_freed = 0;
+
+	/* An account key read, then dropped because the url file is unreadable. */
+	assert_int_equal(ck_store_account_save_key(fx->st, a, key_text, strlen(key_text)), 0);
+	account_path(fx, a, "url", p, sizeof(p));
+	assert_int_equal(mkdir(p, 0700), 0);
+	watching = 1;
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), -1);
+	watching = 0;
+	assert_null(key);
+	assert_int_equal(rmdir(p), 0);
+	/* An account key read, then dropped because a second key file is there. */
+	account_path(fx, a, "key.tss2.pem", p, sizeof(p));
+	put(p, TSS2_KEY);
+	watching = 1;
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), -1);
+	watching = 0;
+	assert_null(key);
+	/* The same for an installed version's key. */
+	v1 = install(fx, 1);
+	put(sp(fx, 0, "certs/" NAME "/current/key.pem"), key_text);
+	put(sp(fx, 0, "certs/" NAME "/current/key.tss2.pem"), TSS2_KEY);
+	watching = 1;
+	assert_int_equal(ck_store_load_current(fx->st, NAME, NULL, NULL, &key, &klen, &kname), -1);
+	watching = 0;
+	assert_null(key);
+	assert_int_equal(secrets_freed, 0);
+	/* A key handed to the caller is the caller's to clear. */
+	assert_int_equal(unlink(sp(fx, 0, "certs/" NAME "/current/key.tss2.pem")), 0);
+	assert_int_equal(ck_store_load_current(fx->st, NAME, NULL, NULL, &key, &klen, &kname), 0);
+	assert_string_equal(key, key_text);
+	watching = 1;
+	OPENSSL_clear_free(key, klen);
+	watching = 0;
+	assert_int_equal(secrets_freed, 0);
+	free(v1);
+}
+
 /* A second store on the same directory cannot take the lock; readers need none. */
 static void
 test_lock(void **state)
@@ -1217,6 +1307,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_account_url_validated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_url_save_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_current_two_keys_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_buffers_cleared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_corrupt, setup, teardown),

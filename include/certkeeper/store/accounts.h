@@ -24,13 +24,13 @@ struct ck_store;
 
 /*
  * Loads what is known of the account for directory_url: *key_pem (NULL if
- * none yet), from whichever key file there is, and *url (NULL if not
- * registered yet).  A url file that is not an https URL of printable
- * ASCII without spaces, at most CK_STORE_URL_MAX bytes (one trailing
- * newline allowed), is warned about and taken as "not registered":
- * newAccount then finds the account again by its key (RFC 8555 7.3.1) and
- * the URL is saved anew.  A url file over 8 KiB is an error.  Returns 0
- * or -1.
+ * none yet; free with OPENSSL_clear_free(*key_pem, *key_len)), from
+ * whichever key file there is, and *url (NULL if not registered yet).  A
+ * url file that is not an https URL of printable ASCII without spaces, at
+ * most CK_STORE_URL_MAX bytes (one trailing newline allowed), is warned
+ * about and taken as "not registered": newAccount then finds the account
+ * again by its key (RFC 8555 7.3.1) and the URL is saved anew.  A url file
+ * over 8 KiB is an error.  Returns 0 or -1.
  */
 int ck_store_account_load(struct ck_store *st, const char *directory_url,
     char **key_pem, size_t *key_len, char **url);
@@ -44,7 +44,7 @@ int ck_store_account_load(struct ck_store *st, const char *directory_url,
 int ck_store_account_save_key(struct ck_store *st, const char *directory_url,
     const char *key_pem, size_t key_len);
 
-/* Records the account URL once registered, so that later runs skip newAccount; refuses a bad one. */
+/* Records the account URL so that later runs skip newAccount; refuses one the load would drop. */
 int ck_store_account_save_url(struct ck_store *st, const char *directory_url, const char *url);
 
 #endif

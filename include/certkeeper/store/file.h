@@ -40,7 +40,8 @@ int ck_store_lock(struct ck_store *st);
 /*
  * Reads a whole file, refusing one over max bytes so that no file can
  * exhaust memory: *buf is malloc'd and NUL-terminated.  Returns 0, 1 if it
- * does not exist, -1.
+ * does not exist, -1.  The reader clears what it outgrows; a buffer that
+ * holds private key material must be freed with OPENSSL_clear_free(buf, len).
  */
 int ck_store_read_file(const char *path, size_t max, char **buf, size_t *len);
 

@@ -68,6 +68,7 @@ char *ck_store_current_path(const struct ck_store *st, const char *name, const c
  * wanted.  *key_name (optional) receives CK_STORE_KEY_FILE or
  * CK_STORE_TPM_KEY_FILE, even when the key itself is not wanted (it is
  * then not read).  Returns 0, 1 when nothing is installed, -1 on error.
+ * Free *key_pem with OPENSSL_clear_free(*key_pem, *key_len).
  */
 int ck_store_load_current(struct ck_store *st, const char *name, char **cert_pem,
     size_t *cert_len, char **key_pem, size_t *key_len, const char **key_name);
