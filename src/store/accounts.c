@@ -21,7 +21,7 @@
 
 #include "certkeeper/util/log.h"
 #include "certkeeper/store/accounts.h"
-#include "certkeeper/store/versions.h"
+#include "certkeeper/store/keyfile.h"
 #include "internal.h"
 
 #define URL_FILE_MAX	8192	/* directory and url files: more is not ours */

@@ -1,8 +1,8 @@
 /*
- * store/internal.h: what the store's four files share, and nothing outside
- * src/store/ may use: the store handle, path building, the primitives that
- * work relative to an open directory, and the certs/NAME directory.
- * Internal names start with ckst_.
+ * store/internal.h: what the store's files share, and nothing outside
+ * src/store/ may use: the store handle, paths and directories (dir.c),
+ * the file primitives that work relative to an open directory (file.c)
+ * and finding a key file (keyfile.c).  Internal names start with ckst_.
  *
  * Every ckst_ function that can fail reports the failure (ck_error, naming
  * the call and the path) unless its contract says otherwise.
@@ -24,14 +24,28 @@ struct ck_store {
 	int lockfd;	/* -1 until ck_store_lock succeeds */
 };
 
+/* --- paths and directories (dir.c) ------------------------------------ */
+
 /* A malloc'd formatted path, or NULL (reported): paths are built in one place. */
 char *ckst_path(const char *fmt, ...) CK_PRINTF(1, 2);
+
+/* Splits path into its directory (*dir, malloc'd, "." if none) and *base (points into path). */
+int ckst_split_path(const char *path, char **dir, const char **base);
+
+/* Sets *path (malloc'd) to STATE_DIR/certs/NAME after checking NAME; with create, makes it. */
+int ckst_cert_dir(const struct ck_store *st, const char *name, int create, char **path);
 
 /* Flushes directory path, so that renames, creations and removals in it survive a crash. */
 int ckst_fsync_dir(const char *path);
 
+/* Flushes the directory that holds path. */
+int ckst_fsync_parent(const char *path);
+
 /* Creates directory path with exactly mode (fsyncing its parent) unless one is there already. */
 int ckst_ensure_dir(const char *path, mode_t mode);
+
+/* mkdir -p with 0700, for STATE_DIR itself; an existing directory (or a link to one) is fine. */
+int ckst_mkdir_p(const char *path);
 
 /* Opens directory path, never through a symlink.  Returns 0, 1 if absent, -1. */
 int ckst_open_dir(const char *path, int *fd);
@@ -42,6 +56,15 @@ int ckst_open_dir(const char *path, int *fd);
  * callers differ on whether that is an error or a warning.
  */
 DIR *ckst_dir_at(int at, const char *name);
+
+/*
+ * Removes name in directory at, with everything below it if it is a
+ * directory (path names it in messages).  Only cleans up: failures are
+ * warnings, so the error that caused the cleanup stays the one reported.
+ */
+int ckst_remove_tree(int at, const char *path, const char *name, int depth);
+
+/* --- files (file.c) ----------------------------------------------------- */
 
 /* Whether name in directory at is there as a regular file: 0 yes, 1 no, -1 error. */
 int ckst_exists_at(int at, const char *name, const char *shown);
@@ -64,12 +87,7 @@ int ckst_write_new_at(int at, const char *dirpath, const char *name, const void 
  */
 int ckst_remove_file(const char *path);
 
-/*
- * Removes name in directory at, with everything below it if it is a
- * directory (path names it in messages).  Only cleans up: failures are
- * warnings, so the error that caused the cleanup stays the one reported.
- */
-int ckst_remove_tree(int at, const char *path, const char *name, int depth);
+/* --- key files (keyfile.c) ---------------------------------------------- */
 
 /*
  * Finds the key file in directory at (dirpath in messages), by either of
@@ -79,8 +97,5 @@ int ckst_remove_tree(int at, const char *path, const char *name, int depth);
  */
 int ckst_load_key(int at, const char *dirpath, int want, char **key, size_t *len,
     const char **name);
-
-/* Sets *path (malloc'd) to STATE_DIR/certs/NAME after checking NAME; with create, makes it. */
-int ckst_cert_dir(const struct ck_store *st, const char *name, int create, char **path);
 
 #endif

@@ -22,113 +22,14 @@
 #include <openssl/crypto.h>
 
 #include "certkeeper/util/log.h"
+#include "certkeeper/store/keyfile.h"
 #include "certkeeper/store/versions.h"
 #include "internal.h"
 
 #define VERSION_LEN	21	/* "v" and 20 digits: holds any 64-bit sequence */
-#define TSS2_LABEL	"-----BEGIN TSS2 PRIVATE KEY-----"
 
 /* Makes the names of temporary links unique within this process. */
 static unsigned int link_counter;
-
-const char *
-ck_store_key_file_name(const char *pem, size_t len)
-{
-	const size_t n = sizeof(TSS2_LABEL) - 1;
-	size_t i;
-
-	for (i = 0; pem != NULL && i + n <= len; i++)
-		if (memcmp(pem + i, TSS2_LABEL, n) == 0)
-			return CK_STORE_TPM_KEY_FILE;
-	return CK_STORE_KEY_FILE;
-}
-
-int
-ckst_load_key(int at, const char *dirpath, int want, char **key, size_t *len,
-    const char **name)
-{
-	static const char *const names[] = { CK_STORE_KEY_FILE, CK_STORE_TPM_KEY_FILE };
-	char shown[PATH_MAX];
-	int r[2] = { 1, 1 }, i, rc = -1;
-
-	if (want) {
-		*key = NULL;
-		*len = 0;
-	}
-	*name = NULL;
-	for (i = 0; i < 2; i++) {
-		snprintf(shown, sizeof(shown), "%s/%s", dirpath, names[i]);
-		/* The first found is read; the secret stays unread when only its name is wanted. */
-		if (want && r[0] != 0)
-			r[i] = ckst_read_at(at, names[i], shown, CKST_PEM_MAX, key, len);
-		else
-			r[i] = ckst_exists_at(at, names[i], shown);
-		if (r[i] == -1)
-			goto out;
-	}
-	if (r[0] == 0 && r[1] == 0) {
-		ck_error("%s has both " CK_STORE_KEY_FILE " and " CK_STORE_TPM_KEY_FILE
-		    ": refusing to guess which key is in use (remove the stale one)", dirpath);
-		goto out;
-	}
-	*name = r[0] == 0 ? names[0] : (r[1] == 0 ? names[1] : NULL);
-	rc = *name != NULL ? 0 : 1;
-out:
-	if (rc == -1 && want) {
-		OPENSSL_clear_free(*key, *len);
-		*key = NULL;
-		*len = 0;
-	}
-	return rc;
-}
-
-/* Accepts a certificate name usable as one path component, else reports it. */
-static int
-valid_name(const char *name)
-{
-	const unsigned char *p;
-	char safe[128];
-
-	if (name == NULL) {
-		ck_error("no certificate name given");
-		return -1;
-	}
-	if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		goto bad;
-	for (p = (const unsigned char *)name; *p != '\0'; p++)
-		if (*p == '/' || *p < 0x20 || *p == 0x7f)
-			goto bad;
-	return 0;
-bad:
-	ck_sanitize(safe, sizeof(safe), name, strlen(name));
-	ck_error("invalid certificate name \"%s\": it must be one path component "
-	    "without control characters", safe);
-	return -1;
-}
-
-int
-ckst_cert_dir(const struct ck_store *st, const char *name, int create, char **path)
-{
-	char *top = NULL;
-	int rc = -1;
-
-	*path = NULL;
-	if (valid_name(name) == -1)
-		return -1;
-	if ((top = ckst_path("%s/certs", st->dir)) == NULL ||
-	    (*path = ckst_path("%s/%s", top, name)) == NULL)
-		goto out;
-	if (create && (ckst_ensure_dir(top, 0700) == -1 || ckst_ensure_dir(*path, 0755) == -1))
-		goto out;
-	rc = 0;
-out:
-	free(top);
-	if (rc == -1) {
-		free(*path);
-		*path = NULL;
-	}
-	return rc;
-}
 
 /* Non-zero when s is a version directory name: "v" and 20 digits. */
 static int

@@ -17,18 +17,9 @@
 
 #include <stddef.h>
 
+#include "certkeeper/store/keyfile.h"	/* the names KEYNAME takes */
+
 struct ck_store;
-
-/* The key file's name says what it holds: a TPM-wrapped key needs the tpm2 provider. */
-#define CK_STORE_KEY_FILE "key.pem"		/* PKCS#8 software key */
-#define CK_STORE_TPM_KEY_FILE "key.tss2.pem"	/* TSS2 PRIVATE KEY */
-
-/*
- * The name a key file takes from its content (so that a name never lies):
- * CK_STORE_TPM_KEY_FILE when it holds a "TSS2 PRIVATE KEY", else
- * CK_STORE_KEY_FILE.  pem need not be NUL-terminated.
- */
-const char *ck_store_key_file_name(const char *pem, size_t len);
 
 struct ck_cert_files {
 	const char *cert;	/* leaf PEM */
