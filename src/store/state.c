@@ -3,11 +3,12 @@
  * store/state.h).
  *
  * The record is built with jansson and written atomically.  It is read
- * back fail-closed, member by member: one getter per kind of member
- * (time, word, text, serial, seconds), each of which either yields a
- * checked value or declares the whole record corrupt.  A new member is one
- * more line in save_attempt's json_pack and one more getter call in
- * load_attempt.  What the saver writes, the loader accepts unchanged.
+ * back fail-closed, member by member: one getter per kind of member (a
+ * time, a string that a checker accepts or that is made safe, a number of
+ * seconds), each of which either yields a checked value or declares the
+ * whole record corrupt.  A new member is one more line in the saver's
+ * json_pack and one more getter call in parse_attempt.  What the saver
+ * writes, the loader accepts unchanged.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ word_ok(const char *s, const char *const *words)
 	return 0;
 }
 
+/* The checkers get_string takes: each accepts NULL. */
 static int
 result_ok(const char *s)
 {

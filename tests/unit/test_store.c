@@ -1,7 +1,9 @@
 /*
- * test_store.c: the on-disk store: atomic files, versioned certificate
- * installs with current/previous links, rollback, accounts per ACME
- * directory, the run lock and the last-attempt record.
+ * test_store.c: the on-disk store (src/store/): atomic files, versioned
+ * certificate installs with current/previous links, rollback, accounts per
+ * ACME directory (key files named by content, the stored URL checked like
+ * server input), the run lock, the outcome record read back fail-closed,
+ * and key buffers cleared before they are freed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
