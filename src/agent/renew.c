@@ -160,10 +160,20 @@ int
 ck_renew_record(struct ck_session *s, const char *name, const struct ck_outcome *o)
 {
 	struct ck_attempt a;
+	int ok = o->result == CK_RESULT_SUCCESS;
 
-	memset(&a, 0, sizeof(a));
+	ck_attempt_init(&a);
 	a.when = ck_clock_now(s->clock);
 	a.result = (char *)ck_result_name(o->result);
-	a.error = o->result == CK_RESULT_SUCCESS ? NULL : (char *)o->error;
+	if (ok) {
+		a.serial = (char *)o->serial;
+		a.not_before = o->not_before;
+		a.not_after = o->not_after;
+	} else {
+		a.error_class = (char *)ck_error_class_name(o->cls);
+		a.problem = o->problem[0] != '\0' ? (char *)o->problem : NULL;
+		a.error = (char *)o->error;
+		a.retry_after = o->retry_after;
+	}
 	return ck_store_save_attempt(s->store, name, &a);
 }

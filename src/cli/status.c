@@ -13,7 +13,9 @@
 #include "certkeeper/cert/due.h"
 #include "certkeeper/cli/commands.h"
 #include "certkeeper/cli/status.h"
-#include "certkeeper/store/store.h"
+#include "certkeeper/store/file.h"
+#include "certkeeper/store/state.h"
+#include "certkeeper/store/versions.h"
 
 /*
  * Sets o[key] to v, stealing v; a NULL v (a constructor that failed: out of

@@ -46,8 +46,9 @@ assert_eq 600 "$mode" "mode of key.tss2.pem"
 grep -q -- '-----BEGIN TSS2 PRIVATE KEY-----' "$cur/key.tss2.pem" ||
 	fail "key.tss2.pem is not a TSS2 PRIVATE KEY"
 acct=$(account_dir "$state")
-grep -q -- '-----BEGIN TSS2 PRIVATE KEY-----' "$acct/key.pem" ||
+grep -q -- '-----BEGIN TSS2 PRIVATE KEY-----' "$acct/key.tss2.pem" ||
 	fail "the account key is not a TSS2 PRIVATE KEY"
+[ ! -e "$acct/key.pem" ] || fail "a key.pem was written for a TPM account key"
 no_software_keys
 
 pub_cert=$(cert_pubkey "$cur/cert.pem")
@@ -80,7 +81,7 @@ note "forced renewal made a new TPM key"
 run_ck 0 -c "$conf" account show
 show=$(cat "$OUT")
 assert_contains "$show" "status: valid" "account show with a TPM account key"
-thumb=$(key_pubkey "$acct/key.pem" | jwk_thumbprint)
+thumb=$(key_pubkey "$acct/key.tss2.pem" | jwk_thumbprint)
 assert_contains "$show" "thumbprint: $thumb" "account show"
 no_transients "account show"
 note "account show works with a TPM account key"

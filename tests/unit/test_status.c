@@ -25,7 +25,10 @@
 
 #include "certkeeper/cli/commands.h"
 #include "certkeeper/cli/status.h"
-#include "certkeeper/store/store.h"
+#include "certkeeper/store/accounts.h"
+#include "certkeeper/store/file.h"
+#include "certkeeper/store/state.h"
+#include "certkeeper/store/versions.h"
 #include "certkeeper/util/log.h"
 
 /* More than jansson's first array allocation (8), so that the list must grow. */
@@ -147,6 +150,7 @@ setup(void **state)
 	files.key_name = CK_STORE_KEY_FILE;
 	assert_int_equal(ck_store_open(fx->tmp, &st), 0);
 	assert_int_equal(ck_store_install(st, "c0", &files, NULL), 0);
+	ck_attempt_init(&att);
 	att.when = 1700000000;
 	att.result = (char *)"failure";
 	att.error = (char *)"the CA said no";
@@ -343,6 +347,7 @@ test_unreadable_state(void **state)
 	write_text(path, "{\"when\": ");
 	/* The last attempt of the unreadable certificate is still shown. */
 	assert_int_equal(ck_store_open(fx->tmp, &st), 0);
+	ck_attempt_init(&att);
 	att.when = 1700000000;
 	att.result = (char *)"success";
 	att.error = NULL;

@@ -1,7 +1,9 @@
 /*
- * test_store.c: the on-disk store: atomic files, versioned certificate
- * installs with current/previous links, rollback, accounts per ACME
- * directory, the run lock and the last-attempt record.
+ * test_store.c: the on-disk store (src/store/): atomic files, versioned
+ * certificate installs with current/previous links, rollback, accounts per
+ * ACME directory (key files named by content, the stored URL checked like
+ * server input), the run lock, the outcome record read back fail-closed,
+ * and key buffers cleared before they are freed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,17 +16,54 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "certkeeper/util/log.h"
-#include "certkeeper/store/store.h"
+#include "certkeeper/store/accounts.h"
+#include "certkeeper/store/file.h"
+#include "certkeeper/store/state.h"
+#include "certkeeper/store/versions.h"
 
 #define NAME "www"
+
+/*
+ * free() is wrapped at link time (-Wl,--wrap=free): while watching, every
+ * block the store (or this file) frees with plain free() is searched for
+ * SECRET, so a key buffer freed without OPENSSL_clear_free is caught.
+ */
+#define SECRET "SECRET-KEY-MATERIAL-4f1e"
+
+void __real_free(void *p);
+void __wrap_free(void *p);
+
+/* volatile: the compiler takes free() for libc's, which could not read them. */
+static volatile int watching;
+static volatile int secrets_freed;
+
+void
+__wrap_free(void *p)
+{
+	const char *b = p;
+	size_t n, i, k = strlen(SECRET);
+
+	if (watching && p != NULL) {
+		n = malloc_usable_size(p);
+		for (i = 0; i + k <= n; i++)
+			if (memcmp(b + i, SECRET, k) == 0) {
+				secrets_freed++;
+				break;
+			}
+	}
+	__real_free(p);
+}
 
 struct fixture {
 	char tmp[256];
@@ -167,6 +206,37 @@ count_entries(const char *dir, const char *prefix)
 			n++;
 	closedir(d);
 	return n;
+}
+
+/* What the code under test writes to stderr between capture_start and capture_end. */
+static int saved_stderr = -1;
+
+static void
+capture_start(const struct fixture *fx)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/stderr.txt", fx->tmp);
+	fflush(stderr);
+	assert_true((saved_stderr = dup(2)) != -1);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1);
+	assert_int_equal(dup2(fd, 2), 2);
+	close(fd);
+}
+
+/* The text written since capture_start (static buffer); stderr is restored. */
+static const char *
+capture_end(const struct fixture *fx)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/stderr.txt", fx->tmp);
+	fflush(stderr);
+	assert_int_equal(dup2(saved_stderr, 2), 2);
+	close(saved_stderr);
+	saved_stderr = -1;
+	return contents(path);
 }
 
 /* A certificate set whose every file says which install it came from. */
@@ -576,6 +646,289 @@ test_account_directory_mismatch(void **state)
 	assert_false(exists(p));
 }
 
+#define TSS2_KEY "-----BEGIN TSS2 PRIVATE KEY-----\nMIIB\n-----END TSS2 PRIVATE KEY-----\n"
+
+/* The account key file is named by what it holds, and saving one name removes the other. */
+static void
+test_account_key_named_by_content(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	struct fixture *fx = *state;
+	char *key = NULL, *url = NULL, soft[1024], tpm[1024];
+	size_t klen = 0;
+
+	account_path(fx, a, "key.pem", soft, sizeof(soft));
+	account_path(fx, a, "key.tss2.pem", tpm, sizeof(tpm));
+	assert_int_equal(ck_store_account_save_key(fx->st, a, TSS2_KEY, strlen(TSS2_KEY)), 0);
+	assert_string_equal(contents(tpm), TSS2_KEY);
+	assert_int_equal(mode_of(tpm), 0600);
+	assert_false(exists(soft));
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_string_equal(key, TSS2_KEY);
+	assert_int_equal(klen, strlen(TSS2_KEY));
+	free(key);
+	/* A software key replaces it: no stale TSS2 file is left to be picked up. */
+	assert_int_equal(ck_store_account_save_key(fx->st, a, "SOFT", 4), 0);
+	assert_string_equal(contents(soft), "SOFT");
+	assert_false(exists(tpm));
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_string_equal(key, "SOFT");
+	free(key);
+	/* And back. */
+	assert_int_equal(ck_store_account_save_key(fx->st, a, TSS2_KEY, strlen(TSS2_KEY)), 0);
+	assert_false(exists(soft));
+	assert_string_equal(contents(tpm), TSS2_KEY);
+}
+
+/* State from before key files were named by content, a TSS2 key in key.pem, still loads. */
+static void
+test_account_old_tss2_in_key_pem(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	struct fixture *fx = *state;
+	char *key = NULL, *url = NULL, p[1024];
+	size_t klen = 0;
+
+	assert_int_equal(ck_store_account_save_url(fx->st, a, "https://127.0.0.1:14000/acct/7"), 0);
+	account_path(fx, a, "key.pem", p, sizeof(p));
+	put(p, TSS2_KEY);
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_string_equal(key, TSS2_KEY);
+	assert_int_equal(klen, strlen(TSS2_KEY));
+	assert_string_equal(url, "https://127.0.0.1:14000/acct/7");
+	free(key);
+	free(url);
+}
+
+/* Two key files at once are refused, never guessed between; a URL without a key is refused. */
+static void
+test_account_key_files_refused(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	struct fixture *fx = *state;
+	char *key = NULL, *url = NULL, p[1024];
+	size_t klen = 0;
+
+	assert_int_equal(ck_store_account_save_url(fx->st, a, "https://127.0.0.1:14000/acct/7"), 0);
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), -1);
+	assert_non_null(strstr(ck_last_error(), "/url exists but neither key.pem nor key.tss2.pem"));
+	assert_null(url);
+	assert_int_equal(ck_store_account_save_key(fx->st, a, TSS2_KEY, strlen(TSS2_KEY)), 0);
+	account_path(fx, a, "key.pem", p, sizeof(p));
+	put(p, "SOFT");
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), -1);
+	assert_non_null(strstr(ck_last_error(), "both key.pem and key.tss2.pem"));
+	assert_null(key);
+	assert_null(url);
+	assert_int_equal(klen, 0);
+}
+
+/* A key save that fails keeps the old key of the other name: it is removed only afterwards. */
+static void
+test_account_key_save_fails_keeps_old(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	struct fixture *fx = *state;
+	char *big, soft[1024], tpm[1024], dir[1024];
+	struct rlimit saved;
+	size_t n = 65536, hl = strlen("-----BEGIN TSS2 PRIVATE KEY-----\n");
+	int rc;
+
+	assert_int_equal(ck_store_account_save_key(fx->st, a, "SOFT", 4), 0);
+	big = malloc(n);
+	assert_non_null(big);
+	memset(big, 'A', n);
+	memcpy(big, TSS2_KEY, hl);
+	limit_file_size(4096, &saved);
+	rc = ck_store_account_save_key(fx->st, a, big, n);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	assert_int_equal(rc, -1);
+	account_path(fx, a, "key.pem", soft, sizeof(soft));
+	account_path(fx, a, "key.tss2.pem", tpm, sizeof(tpm));
+	account_path(fx, a, "", dir, sizeof(dir));
+	assert_string_equal(contents(soft), "SOFT");
+	assert_false(exists(tpm));
+	/* directory and key.pem: no temporary file is left either. */
+	assert_int_equal(count_entries(dir, ""), 2);
+	free(big);
+}
+
+/*
+ * A stored account URL is read back like server input: anything but an https URL of
+ * printable ASCII is warned about (file named, content made safe) and taken as not
+ * registered, so the next run finds the account by its key and saves the URL anew.
+ */
+static void
+test_account_url_validated(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	static char long_url[2100];
+	const char *bad[] = {
+		"https://127.0.0.1:14000/acct/1\n\n",
+		"https://127.0.0.1:14000/acct/\x1b]0;owned\x07\x1b[2J",
+		"http://127.0.0.1:14000/acct/1",
+		"https://127.0.0.1:14000/acct 1",
+		"https://127.0.0.1:14000/acct/\xc3\xa9",
+		"https://127.0.0.1:14000/acct/\x7f",
+		"\thttps://127.0.0.1:14000/acct/1",
+		"https://",
+		"",
+		long_url,
+	};
+	struct fixture *fx = *state;
+	char *key = NULL, *url = NULL, p[1024];
+	const char *err;
+	size_t klen = 0, i;
+
+	memcpy(long_url, "https://", 8);
+	memset(long_url + 8, 'a', CK_STORE_URL_MAX + 1 - 8);	/* one byte too many */
+	long_url[CK_STORE_URL_MAX + 1] = '\0';
+	assert_int_equal(ck_store_account_save_key(fx->st, a, "KEY-A", 5), 0);
+	account_path(fx, a, "url", p, sizeof(p));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put(p, bad[i]);
+		capture_start(fx);
+		assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+		err = capture_end(fx);
+		assert_null(url);
+		assert_string_equal(key, "KEY-A");
+		free(key);
+		assert_non_null(strstr(err, "warning: "));
+		assert_non_null(strstr(err, p));
+		assert_non_null(strstr(err, "looked up again by its key"));
+		assert_null(strchr(err, '\x1b'));
+		assert_null(strchr(err, '\x07'));
+	}
+	/* The escape sequence is shown made safe, not raw and not hidden. */
+	put(p, bad[1]);
+	capture_start(fx);
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	err = capture_end(fx);
+	assert_non_null(strstr(err, "/acct/?]0;owned??[2J"));
+	free(key);
+	/* The next registration rewrites the file, and it is used again. */
+	assert_int_equal(ck_store_account_save_url(fx->st, a, "https://127.0.0.1:14000/acct/1"), 0);
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_string_equal(url, "https://127.0.0.1:14000/acct/1");
+	free(key);
+	free(url);
+	/* One trailing newline (an editor's) is fine, and so is the longest URL. */
+	put(p, "https://127.0.0.1:14000/acct/2\n");
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_string_equal(url, "https://127.0.0.1:14000/acct/2");
+	free(key);
+	free(url);
+	long_url[CK_STORE_URL_MAX] = '\0';
+	put(p, long_url);
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), 0);
+	assert_non_null(url);
+	assert_int_equal(strlen(url), CK_STORE_URL_MAX);
+	free(key);
+	free(url);
+}
+
+/* A URL the load would throw away is never saved: the old file stays. */
+static void
+test_account_url_save_refused(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	static const char *const bad[] = {
+		"http://127.0.0.1:14000/acct/1", "https://127.0.0.1:14000/acct 1",
+		"https://127.0.0.1:14000/acct/1\n", "https://127.0.0.1:14000/\x1b[2J", "",
+	};
+	struct fixture *fx = *state;
+	char p[1024];
+	size_t i;
+
+	assert_int_equal(ck_store_account_save_url(fx->st, a, "https://127.0.0.1:14000/acct/1"), 0);
+	account_path(fx, a, "url", p, sizeof(p));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(ck_store_account_save_url(fx->st, a, bad[i]), -1);
+		assert_non_null(strstr(ck_last_error(), "not saving it"));
+		assert_null(strchr(ck_last_error(), '\x1b'));
+		assert_string_equal(contents(p), "https://127.0.0.1:14000/acct/1");
+	}
+	assert_int_equal(ck_store_account_save_url(fx->st, a, NULL), -1);
+}
+
+/* A version with both key files is refused: which key the service uses is never a guess. */
+static void
+test_current_two_keys_refused(void **state)
+{
+	struct fixture *fx = *state;
+	char *v1 = install(fx, 1), *key = NULL;
+	const char *kname = "unset";
+	size_t klen = 9;
+
+	put(sp(fx, 0, "certs/" NAME "/current/key.tss2.pem"), TSS2_KEY);
+	assert_int_equal(ck_store_load_current(fx->st, NAME, NULL, NULL, &key, &klen, &kname), -1);
+	assert_non_null(strstr(ck_last_error(), "both key.pem and key.tss2.pem"));
+	assert_null(key);
+	assert_int_equal(klen, 0);
+	assert_null(kname);
+	/* Also when only the name is wanted (status). */
+	assert_int_equal(ck_store_load_current(fx->st, NAME, NULL, NULL, NULL, NULL, &kname), -1);
+	assert_null(kname);
+	free(v1);
+}
+
+/* Key buffers the store reads and then drops are cleared before they are freed. */
+static void
+test_key_buffers_cleared(void **state)
+{
+	static const char a[] = "https://127.0.0.1:14000/dir";
+	static const char key_text[] = "-----BEGIN PRIVATE KEY-----\n" SECRET "\n"
+	    "-----END PRIVATE KEY-----\n";
+	struct fixture *fx = *state;
+	char *key = NULL, *url = NULL, *v1, p[1024], *volatile copy;
+	const char *kname;
+	size_t klen = 0;
+
+	/* The hook sees a plain free() of a secret: else this test proves nothing. */
+	copy = strdup(key_text);	/* volatile: the compiler may not drop the pair */
+	assert_non_null(copy);
+	watching = 1;
+	free(copy);
+	watching = 0;
+	assert_int_equal(secrets_freed, 1);
+	secrets_freed = 0;
+
+	/* An account key read, then dropped because the url file is unreadable. */
+	assert_int_equal(ck_store_account_save_key(fx->st, a, key_text, strlen(key_text)), 0);
+	account_path(fx, a, "url", p, sizeof(p));
+	assert_int_equal(mkdir(p, 0700), 0);
+	watching = 1;
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), -1);
+	watching = 0;
+	assert_null(key);
+	assert_int_equal(rmdir(p), 0);
+	/* An account key read, then dropped because a second key file is there. */
+	account_path(fx, a, "key.tss2.pem", p, sizeof(p));
+	put(p, TSS2_KEY);
+	watching = 1;
+	assert_int_equal(ck_store_account_load(fx->st, a, &key, &klen, &url), -1);
+	watching = 0;
+	assert_null(key);
+	/* The same for an installed version's key. */
+	v1 = install(fx, 1);
+	put(sp(fx, 0, "certs/" NAME "/current/key.pem"), key_text);
+	put(sp(fx, 0, "certs/" NAME "/current/key.tss2.pem"), TSS2_KEY);
+	watching = 1;
+	assert_int_equal(ck_store_load_current(fx->st, NAME, NULL, NULL, &key, &klen, &kname), -1);
+	watching = 0;
+	assert_null(key);
+	assert_int_equal(secrets_freed, 0);
+	/* A key handed to the caller is the caller's to clear. */
+	assert_int_equal(unlink(sp(fx, 0, "certs/" NAME "/current/key.tss2.pem")), 0);
+	assert_int_equal(ck_store_load_current(fx->st, NAME, NULL, NULL, &key, &klen, &kname), 0);
+	assert_string_equal(key, key_text);
+	watching = 1;
+	OPENSSL_clear_free(key, klen);
+	watching = 0;
+	assert_int_equal(secrets_freed, 0);
+	free(v1);
+}
+
 /* A second store on the same directory cannot take the lock; readers need none. */
 static void
 test_lock(void **state)
@@ -605,7 +958,8 @@ static void
 test_attempt_roundtrip(void **state)
 {
 	struct fixture *fx = *state;
-	struct ck_attempt a = { 1700000000, (char *)"failure", (char *)"order invalid: \"x\"\n" };
+	struct ck_attempt a = { .when = 1700000000, .result = (char *)"failure",
+	    .error = (char *)"order invalid: \"x\"\n", .retry_after = -1 };
 	struct ck_attempt b = { 0 };
 	const char *text;
 
@@ -670,6 +1024,267 @@ test_attempt_corrupt(void **state)
 	ck_attempt_clear(&a);
 }
 
+/* Writes text as certs/NAME/status.json, making the directories. */
+static void
+put_status(const struct fixture *fx, const char *text)
+{
+	mkdir(sp(fx, 0, "certs"), 0700);
+	mkdir(sp(fx, 0, "certs/" NAME), 0755);
+	put(sp(fx, 0, "certs/" NAME "/status.json"), text);
+}
+
+/* Every member of the outcome record round-trips, as JSON members named for what they hold. */
+static void
+test_attempt_every_field(void **state)
+{
+	static const char *const results[] = { "success", "failure", "interrupted", "rolled-back" };
+	static const char *const classes[] = { "config", "network", "tls", "ca", "validation",
+	    "tpm", "store", "check", "hook", "interrupted", "internal" };
+	struct fixture *fx = *state;
+	struct ck_attempt a, b;
+	const char *text;
+	size_t i;
+
+	ck_attempt_init(&a);
+	a.when = 1700000000;
+	a.result = (char *)"failure";
+	a.error_class = (char *)"ca";
+	a.problem = (char *)"rateLimited";
+	a.error = (char *)"too many certificates\nfor this name";
+	a.retry_after = 3600;
+	a.serial = (char *)"3f00a1b2";
+	a.not_before = 1690000000;
+	a.not_after = 1697776000;
+	assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), 0);
+	text = contents(sp(fx, 0, "certs/" NAME "/status.json"));
+	assert_non_null(strstr(text, "\"error_class\": \"ca\""));
+	assert_non_null(strstr(text, "\"problem\": \"rateLimited\""));
+	assert_non_null(strstr(text, "\"retry_after\": 3600"));
+	assert_non_null(strstr(text, "\"serial\": \"3f00a1b2\""));
+	assert_non_null(strstr(text, "\"not_before\": \"2023-07-22T04:26:40Z\""));
+	assert_non_null(strstr(text, "\"not_after\": \"2023-10-20T04:26:40Z\""));
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &b), 0);
+	assert_int_equal(b.when, 1700000000);
+	assert_string_equal(b.result, "failure");
+	assert_string_equal(b.error_class, "ca");
+	assert_string_equal(b.problem, "rateLimited");
+	assert_string_equal(b.error, "too many certificates\nfor this name");
+	assert_int_equal(b.retry_after, 3600);
+	assert_string_equal(b.serial, "3f00a1b2");
+	assert_int_equal(b.not_before, 1690000000);
+	assert_int_equal(b.not_after, 1697776000);
+	ck_attempt_clear(&b);
+	assert_int_equal(b.retry_after, -1);
+	assert_null(b.serial);
+	/* Every word of both lists is accepted; unset members come back unset. */
+	ck_attempt_init(&a);
+	a.when = 1700000000;
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		a.result = (char *)results[i % 4];
+		a.error_class = (char *)classes[i];
+		assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), 0);
+		assert_int_equal(ck_store_load_attempt(fx->st, NAME, &b), 0);
+		assert_string_equal(b.result, results[i % 4]);
+		assert_string_equal(b.error_class, classes[i]);
+		assert_null(b.problem);
+		assert_null(b.error);
+		assert_int_equal(b.retry_after, -1);
+		assert_null(b.serial);
+		assert_int_equal(b.not_before, 0);
+		assert_int_equal(b.not_after, 0);
+		ck_attempt_clear(&b);
+	}
+	a.result = NULL;
+	a.error_class = NULL;
+	a.retry_after = 0;	/* "retry at once" is not "no hint" */
+	assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), 0);
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &b), 0);
+	assert_null(b.result);
+	assert_int_equal(b.retry_after, 0);
+	ck_attempt_clear(&b);
+}
+
+/* A record written before the outcome members existed still loads, with them unset. */
+static void
+test_attempt_old_format(void **state)
+{
+	struct fixture *fx = *state;
+	struct ck_attempt a;
+
+	put_status(fx, "{\n  \"when\": \"2023-11-14T22:13:20Z\",\n  \"result\": \"failure\",\n"
+	    "  \"error\": \"order invalid: \\\"x\\\"\"\n}");
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &a), 0);
+	assert_int_equal(a.when, 1700000000);
+	assert_string_equal(a.result, "failure");
+	assert_string_equal(a.error, "order invalid: \"x\"");
+	assert_null(a.error_class);
+	assert_null(a.problem);
+	assert_int_equal(a.retry_after, -1);
+	assert_null(a.serial);
+	assert_int_equal(a.not_before, 0);
+	assert_int_equal(a.not_after, 0);
+	ck_attempt_clear(&a);
+	/* Members a later version may add are no reason to refuse the record. */
+	put_status(fx, "{\"when\": \"2023-11-14T22:13:20Z\", \"result\": \"success\", "
+	    "\"failures\": 3, \"next_attempt\": \"2023-11-15T00:00:00Z\"}");
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &a), 0);
+	assert_string_equal(a.result, "success");
+	ck_attempt_clear(&a);
+}
+
+/*
+ * A member of the wrong type or outside its range makes the whole record corrupt:
+ * reported naming the file and the member, and loaded as no record, never half of one.
+ */
+static void
+test_attempt_corrupt_members(void **state)
+{
+	static const struct {
+		const char *member, *json;
+	} bad[] = {
+		{ "result", "\"result\": \"succes\"" },
+		{ "result", "\"result\": \"SUCCESS\"" },
+		{ NULL, "\"result\": \"success\\u0000\"" },	/* jansson refuses it */
+		{ "result", "\"result\": [\"success\"]" },
+		{ "error_class", "\"error_class\": \"dns\"" },
+		{ "error_class", "\"error_class\": 7" },
+		{ "error_class", "\"error_class\": \"\"" },
+		{ "problem", "\"problem\": 429" },
+		{ "error", "\"error\": true" },
+		{ "retry_after", "\"retry_after\": -1" },
+		{ "retry_after", "\"retry_after\": 86401" },
+		{ "retry_after", "\"retry_after\": 60.5" },
+		{ "retry_after", "\"retry_after\": \"60\"" },
+		{ NULL, "\"retry_after\": 99999999999999999999" },	/* so does it */
+		{ "serial", "\"serial\": \"3f:00\"" },
+		{ "serial", "\"serial\": \"\"" },
+		{ "serial", "\"serial\": 1234" },
+		{ "not_before", "\"not_before\": 1700000000" },
+		{ "not_before", "\"not_before\": \"2023-11-14T22:13:20+01:00\"" },
+		{ "not_after", "\"not_after\": \"2023-13-01T00:00:00Z\"" },
+		{ "not_after", "\"not_after\": {}" },
+	};
+	struct fixture *fx = *state;
+	struct ck_attempt a;
+	char text[512], want[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "{\"when\": \"2023-11-14T22:13:20Z\", "
+		    "\"error\": \"kept?\", \"serial\": \"01\", %s}", bad[i].json);
+		if (bad[i].member != NULL && (strcmp(bad[i].member, "serial") == 0 ||
+		    strcmp(bad[i].member, "error") == 0))
+			snprintf(text, sizeof(text), "{\"when\": \"2023-11-14T22:13:20Z\", "
+			    "\"result\": \"failure\", %s}", bad[i].json);
+		put_status(fx, text);
+		ck_clear_error();
+		assert_int_equal(ck_store_load_attempt(fx->st, NAME, &a), -1);
+		assert_non_null(strstr(ck_last_error(), "/certs/" NAME "/status.json is corrupt"));
+		snprintf(want, sizeof(want), "\"%s\"", bad[i].member != NULL ? bad[i].member : "");
+		if (bad[i].member != NULL)
+			assert_non_null(strstr(ck_last_error(), want));
+		assert_int_equal(a.when, 0);
+		assert_null(a.result);
+		assert_null(a.error);
+		assert_null(a.serial);
+		assert_int_equal(a.retry_after, -1);
+	}
+}
+
+/* Text from a file is made safe to print and cut; a file too big to be ours is corrupt. */
+static void
+test_attempt_hostile_text(void **state)
+{
+	struct fixture *fx = *state;
+	struct ck_attempt a;
+	char *text, *huge;
+	size_t n = 5000, i;
+
+	put_status(fx, "{\"when\": \"2023-11-14T22:13:20Z\", \"result\": \"failure\", "
+	    "\"error\": \"bad\\u001b]0;owned\\u0007\\u001b[2J\\r\\nline\\ttab \\u00e9 \\u007f\", "
+	    "\"problem\": \"rate\\u001bLimited\"}");
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &a), 0);
+	assert_string_equal(a.error, "bad?]0;owned??[2J?\nline\ttab ?? ?");
+	assert_string_equal(a.problem, "rate?Limited");
+	ck_attempt_clear(&a);
+	/* A huge string is cut to CK_ATTEMPT_TEXT_MAX bytes. */
+	text = malloc(n + 200);
+	assert_non_null(text);
+	i = (size_t)snprintf(text, 200, "{\"when\": \"2023-11-14T22:13:20Z\", \"error\": \"");
+	memset(text + i, 'E', n);
+	strcpy(text + i + n, "\"}");
+	put_status(fx, text);
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &a), 0);
+	assert_int_equal(strlen(a.error), CK_ATTEMPT_TEXT_MAX);
+	assert_int_equal(a.error[0], 'E');
+	ck_attempt_clear(&a);
+	free(text);
+	/* A file larger than any record the store writes is not read at all. */
+	n = 100000;
+	huge = malloc(n + 200);
+	assert_non_null(huge);
+	i = (size_t)snprintf(huge, 200, "{\"when\": \"2023-11-14T22:13:20Z\", \"error\": \"");
+	memset(huge + i, 'E', n);
+	strcpy(huge + i + n, "\"}");
+	put_status(fx, huge);
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &a), -1);
+	assert_non_null(strstr(ck_last_error(), "status.json is larger than"));
+	assert_null(a.error);
+	/* What is saved is made safe and cut the same way, so it reads back as written. */
+	ck_attempt_init(&a);
+	a.when = 1700000000;
+	a.result = (char *)"failure";
+	a.error = huge + i;
+	huge[i + 3] = '\x1b';
+	assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), 0);
+	assert_null(strchr(contents(sp(fx, 0, "certs/" NAME "/status.json")), '\x1b'));
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &a), 0);
+	assert_int_equal(strlen(a.error), CK_ATTEMPT_TEXT_MAX);
+	assert_memory_equal(a.error, "EEE?EE", 6);
+	ck_attempt_clear(&a);
+	free(huge);
+}
+
+/* The saver refuses what the loader would refuse, and keeps the record it had. */
+static void
+test_attempt_save_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct ck_attempt a, b;
+	const char *path = sp(fx, 2, "certs/" NAME "/status.json");
+	char *before;
+
+	ck_attempt_init(&a);
+	a.when = 1700000000;
+	a.result = (char *)"success";
+	assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), 0);
+	assert_non_null(before = strdup(contents(path)));
+	a.result = (char *)"ok";
+	assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), -1);
+	a.result = (char *)"failure";
+	a.error_class = (char *)"dns";
+	assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), -1);
+	a.error_class = NULL;
+	a.serial = (char *)"3f:00";
+	assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), -1);
+	assert_non_null(strstr(ck_last_error(), "status.json"));
+	assert_string_equal(contents(path), before);
+	free(before);
+	/* A longer wait than the loader takes is kept as the longest; a negative one as none. */
+	a.serial = NULL;
+	a.retry_after = 7 * 86400;
+	assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), 0);
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &b), 0);
+	assert_int_equal(b.retry_after, CK_ATTEMPT_RETRY_MAX);
+	ck_attempt_clear(&b);
+	a.retry_after = -5;
+	assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), 0);
+	assert_non_null(strstr(contents(path), "\"retry_after\": null"));
+	assert_int_equal(ck_store_load_attempt(fx->st, NAME, &b), 0);
+	assert_int_equal(b.retry_after, -1);
+	ck_attempt_clear(&b);
+}
+
 int
 main(void)
 {
@@ -687,9 +1302,22 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_directory_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_key_named_by_content, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_old_tss2_in_key_pem, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_key_files_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_key_save_fails_keeps_old, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_url_validated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_url_save_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_current_two_keys_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_buffers_cleared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_every_field, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_old_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_corrupt_members, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_hostile_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_save_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,10 @@
 #include "certkeeper/config/config.h"
 #include "certkeeper/keys/signer.h"
 #include "certkeeper/keys/tpm.h"
-#include "certkeeper/store/store.h"
+#include "certkeeper/store/accounts.h"
+#include "certkeeper/store/file.h"
+#include "certkeeper/store/state.h"
+#include "certkeeper/store/versions.h"
 
 struct ck_keysource {
 	const struct ck_config *cfg;

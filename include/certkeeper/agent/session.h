@@ -13,7 +13,10 @@
 #include "certkeeper/acme/client.h"
 #include "certkeeper/agent/keysource.h"
 #include "certkeeper/config/config.h"
-#include "certkeeper/store/store.h"
+#include "certkeeper/store/accounts.h"
+#include "certkeeper/store/file.h"
+#include "certkeeper/store/state.h"
+#include "certkeeper/store/versions.h"
 #include "certkeeper/util/clock.h"
 
 struct ck_session {

@@ -1,0 +1,51 @@
+/*
+ * store/file.h: the state directory, its run lock, and the two file
+ * primitives the rest of certkeeper builds on: a read with a size cap and
+ * an atomic write.
+ *
+ * Layout under STATE_DIR (directories 0700, files 0600 unless noted):
+ *   lock                 flock(2) held by a running pass      (this header)
+ *   accounts/ID/         ACME account per directory URL       (store/accounts.h)
+ *   certs/NAME/VERSION/  installed certificate versions       (store/versions.h)
+ *   certs/NAME/current, previous -> VERSION                   (store/versions.h)
+ *   certs/NAME/status.json  the certificate's state           (store/state.h)
+ *
+ * Every file is written to a temporary name in its directory, fsync'd,
+ * renamed, and the directory fsync'd: a crash or a concurrent reader sees
+ * the old file or the new one, never a mix.  Writers expect the caller to
+ * hold the run lock; readers take none, so "certkeeper status" works
+ * during a run.
+ */
+#ifndef CERTKEEPER_STORE_FILE_H
+#define CERTKEEPER_STORE_FILE_H
+
+#include <stddef.h>
+
+struct ck_store;
+
+/* Creates STATE_DIR (0700) if needed and opens it; sets umask 077 so nothing is born readable. */
+int ck_store_open(const char *state_dir, struct ck_store **out);
+/* Releases st and with it the run lock; NULL is fine. */
+void ck_store_close(struct ck_store *st);
+/* STATE_DIR as opened, without trailing slashes: for messages and paths shown to the operator. */
+const char *ck_store_dir(const struct ck_store *st);
+
+/*
+ * Takes the exclusive run lock without waiting, so two runs never write at
+ * once.  Returns 0, 1 when another process holds it (reported: "another
+ * certkeeper run holds LOCKPATH"), or -1 on error.
+ */
+int ck_store_lock(struct ck_store *st);
+
+/*
+ * Reads a whole file, refusing one over max bytes so that no file can
+ * exhaust memory: *buf is malloc'd and NUL-terminated.  Returns 0, 1 if it
+ * does not exist, -1.  The reader clears what it outgrows; a buffer that
+ * holds private key material must be freed with OPENSSL_clear_free(buf, len).
+ */
+int ck_store_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+/* Replaces path atomically (temp file, fsync, rename, fsync dir) with mode: all or nothing. */
+int ck_store_write_file(const char *path, const void *data, size_t len, int mode);
+
+#endif

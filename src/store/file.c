@@ -1,0 +1,332 @@
+/*
+ * store/file.c: the file primitives of the store (see store/file.h and
+ * store/internal.h): opening the state directory, the run lock, capped
+ * reads, atomic writes and removal of files.  Directories and paths are
+ * in store/dir.c.
+ *
+ * Nothing here knows what a certificate or an account is.  Every write
+ * reaches the disk (fsync) before it becomes visible (rename), and every
+ * rename is followed by an fsync of its directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "certkeeper/util/log.h"
+#include "certkeeper/store/file.h"
+#include "internal.h"
+
+int
+ck_store_open(const char *state_dir, struct ck_store **out)
+{
+	struct ck_store *st = NULL;
+	size_t len;
+	int rc = -1;
+
+	*out = NULL;
+	umask(077);
+	if (state_dir == NULL || *state_dir == '\0') {
+		ck_error("no state directory given");
+		goto out;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		ck_error("out of memory opening %s", state_dir);
+		goto out;
+	}
+	st->lockfd = -1;
+	if ((st->dir = strdup(state_dir)) == NULL) {
+		ck_error("out of memory opening %s", state_dir);
+		goto out;
+	}
+	/* Trailing slashes would only make every message uglier. */
+	for (len = strlen(st->dir); len > 1 && st->dir[len - 1] == '/'; len--)
+		st->dir[len - 1] = '\0';
+	if (ckst_mkdir_p(st->dir) == -1)
+		goto out;
+	*out = st;
+	st = NULL;
+	rc = 0;
+out:
+	ck_store_close(st);
+	return rc;
+}
+
+void
+ck_store_close(struct ck_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->lockfd != -1)
+		close(st->lockfd);	/* drops the flock */
+	free(st->dir);
+	free(st);
+}
+
+const char *
+ck_store_dir(const struct ck_store *st)
+{
+	return st->dir;
+}
+
+int
+ck_store_lock(struct ck_store *st)
+{
+	char *path = NULL;
+	int fd, rc = -1;
+
+	if (st->lockfd != -1)
+		return 0;
+	if ((path = ckst_path("%s/lock", st->dir)) == NULL)
+		goto out;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
+		ck_error_errno("open %s", path);
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		st->lockfd = fd;
+		rc = 0;
+		goto out;
+	}
+	if (errno == EWOULDBLOCK || errno == EAGAIN) {
+		ck_error("another certkeeper run holds %s", path);
+		rc = 1;
+	} else
+		ck_error_errno("flock %s", path);
+	close(fd);
+out:
+	free(path);
+	return rc;
+}
+
+int
+ckst_exists_at(int at, const char *name, const char *shown)
+{
+	struct stat sb;
+
+	if (fstatat(at, name, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == ENOENT)
+			return 1;
+		ck_error_errno("stat %s", shown);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		ck_error("%s is not a regular file", shown);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads all of fd into b (alloc bytes, grown up to max + 2; what it
+ * outgrows is cleared); more than max bytes is an error.
+ */
+static int
+read_all(int fd, const char *shown, size_t max, char **b, size_t *alloc, size_t *used)
+{
+	char *nb;
+	size_t na;
+	ssize_t n;
+
+	for (;;) {
+		if (*used == *alloc - 1) {
+			if (*used > max) {
+				ck_error("%s is larger than %zu bytes; refusing to read it", shown, max);
+				return -1;
+			}
+			na = *alloc > (max + 2) / 2 ? max + 2 : *alloc * 2;
+			if ((nb = OPENSSL_clear_realloc(*b, *alloc, na)) == NULL) {
+				ck_error("out of memory reading %s", shown);
+				return -1;
+			}
+			*b = nb;
+			*alloc = na;
+		}
+		if ((n = read(fd, *b + *used, *alloc - 1 - *used)) == -1) {
+			if (errno == EINTR)
+				continue;
+			ck_error_errno("read %s", shown);
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		*used += (size_t)n;
+	}
+}
+
+int
+ckst_read_at(int at, const char *name, const char *shown, size_t max, char **buf, size_t *len)
+{
+	struct stat sb;
+	char *b = NULL;
+	size_t used = 0, alloc = 0;
+	int fd = -1, rc = -1;
+
+	*buf = NULL;
+	*len = 0;
+	if (max > SIZE_MAX - 2)
+		max = SIZE_MAX - 2;
+	/* O_NONBLOCK: a FIFO planted here must not hang us before the S_ISREG check. */
+	if ((fd = openat(at, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1) {
+		if (errno == ENOENT)
+			rc = 1;
+		else
+			ck_error_errno("open %s", shown);
+		goto out;
+	}
+	if (fstat(fd, &sb) == -1) {
+		ck_error_errno("fstat %s", shown);
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		ck_error("%s is not a regular file", shown);
+		goto out;
+	}
+	if ((uintmax_t)sb.st_size > max) {
+		ck_error("%s is larger than %zu bytes; refusing to read it", shown, max);
+		goto out;
+	}
+	/* One byte to notice a file that grows under us, one for the NUL. */
+	alloc = (size_t)sb.st_size + 2;
+	if ((b = malloc(alloc)) == NULL) {
+		ck_error("out of memory reading %s", shown);
+		goto out;
+	}
+	if (read_all(fd, shown, max, &b, &alloc, &used) == -1)
+		goto out;
+	b[used] = '\0';
+	*buf = b;
+	*len = used;
+	b = NULL;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	OPENSSL_clear_free(b, alloc);
+	return rc;
+}
+
+int
+ck_store_read_file(const char *path, size_t max, char **buf, size_t *len)
+{
+	return ckst_read_at(AT_FDCWD, path, path, max, buf, len);
+}
+
+/*
+ * Gives open file fd (path in messages) mode, writes all of data, fsyncs
+ * and closes it: fd is closed whatever happens.
+ */
+static int
+fill_and_close(int fd, const char *path, const void *data, size_t len, int mode)
+{
+	const char *p = data;
+	ssize_t n;
+	int rc = -1;
+
+	/* mkstemp and the umask chose the creation mode; the caller's wins. */
+	if (fchmod(fd, (mode_t)mode) == -1) {
+		ck_error_errno("fchmod %s", path);
+		goto out;
+	}
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			ck_error_errno("write %s", path);
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) == -1) {
+		ck_error_errno("fsync %s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (close(fd) == -1 && rc == 0) {
+		ck_error_errno("close %s", path);
+		rc = -1;
+	}
+	return rc;
+}
+
+int
+ck_store_write_file(const char *path, const void *data, size_t len, int mode)
+{
+	char *dir = NULL, *tmp = NULL;
+	const char *base;
+	int fd, made = 0, rc = -1;
+
+	if (ckst_split_path(path, &dir, &base) == -1)
+		goto out;
+	if ((tmp = ckst_path("%s/.%s.XXXXXX", dir, base)) == NULL)
+		goto out;
+	/* mkstemp opens with O_EXCL under a fresh name: never someone else's file. */
+	if ((fd = mkstemp(tmp)) == -1) {
+		ck_error_errno("mkstemp %s", tmp);
+		goto out;
+	}
+	made = 1;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		ck_error_errno("fcntl %s", tmp);
+		close(fd);
+		goto out;
+	}
+	if (fill_and_close(fd, tmp, data, len, mode) == -1)
+		goto out;
+	if (rename(tmp, path) == -1) {
+		ck_error_errno("rename %s to %s", tmp, path);
+		goto out;
+	}
+	made = 0;
+	if (ckst_fsync_dir(dir) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (made)
+		unlink(tmp);
+	free(tmp);
+	free(dir);
+	return rc;
+}
+
+int
+ckst_write_new_at(int at, const char *dirpath, const char *name, const void *data, size_t len,
+    int mode)
+{
+	char *path = NULL;
+	int fd, rc = -1;
+
+	if ((path = ckst_path("%s/%s", dirpath, name)) == NULL)
+		goto out;
+	if ((fd = openat(at, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    (mode_t)mode)) == -1) {
+		ck_error_errno("open %s", path);
+		goto out;
+	}
+	rc = fill_and_close(fd, path, data, len, mode);
+out:
+	free(path);
+	return rc;
+}
+
+int
+ckst_remove_file(const char *path)
+{
+	if (unlink(path) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		ck_error_errno("unlink %s", path);
+		return -1;
+	}
+	return ckst_fsync_parent(path);
+}

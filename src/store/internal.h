@@ -1,0 +1,101 @@
+/*
+ * store/internal.h: what the store's files share, and nothing outside
+ * src/store/ may use: the store handle, paths and directories (dir.c),
+ * the file primitives that work relative to an open directory (file.c)
+ * and finding a key file (keyfile.c).  Internal names start with ckst_.
+ *
+ * Every ckst_ function that can fail reports the failure (ck_error, naming
+ * the call and the path) unless its contract says otherwise.
+ */
+#ifndef CERTKEEPER_STORE_INTERNAL_H
+#define CERTKEEPER_STORE_INTERNAL_H
+
+#include <dirent.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "certkeeper/util/log.h"
+#include "certkeeper/store/file.h"
+
+#define CKST_PEM_MAX	(1024 * 1024)	/* any key or certificate file */
+
+struct ck_store {
+	char *dir;	/* STATE_DIR, without trailing slashes */
+	int lockfd;	/* -1 until ck_store_lock succeeds */
+};
+
+/* --- paths and directories (dir.c) ------------------------------------ */
+
+/* A malloc'd formatted path, or NULL (reported): paths are built in one place. */
+char *ckst_path(const char *fmt, ...) CK_PRINTF(1, 2);
+
+/* Splits path into its directory (*dir, malloc'd, "." if none) and *base (points into path). */
+int ckst_split_path(const char *path, char **dir, const char **base);
+
+/* Sets *path (malloc'd) to STATE_DIR/certs/NAME after checking NAME; with create, makes it. */
+int ckst_cert_dir(const struct ck_store *st, const char *name, int create, char **path);
+
+/* Flushes directory path, so that renames, creations and removals in it survive a crash. */
+int ckst_fsync_dir(const char *path);
+
+/* Flushes the directory that holds path. */
+int ckst_fsync_parent(const char *path);
+
+/* Creates directory path with exactly mode (fsyncing its parent) unless one is there already. */
+int ckst_ensure_dir(const char *path, mode_t mode);
+
+/* mkdir -p with 0700, for STATE_DIR itself; an existing directory (or a link to one) is fine. */
+int ckst_mkdir_p(const char *path);
+
+/* Opens directory path, never through a symlink.  Returns 0, 1 if absent, -1. */
+int ckst_open_dir(const char *path, int *fd);
+
+/*
+ * Opens directory name in directory at for readdir (never through a
+ * symlink) from its first entry.  NULL with errno set, not reported: the
+ * callers differ on whether that is an error or a warning.
+ */
+DIR *ckst_dir_at(int at, const char *name);
+
+/*
+ * Removes name in directory at, with everything below it if it is a
+ * directory (path names it in messages).  Only cleans up: failures are
+ * warnings, so the error that caused the cleanup stays the one reported.
+ */
+int ckst_remove_tree(int at, const char *path, const char *name, int depth);
+
+/* --- files (file.c) ----------------------------------------------------- */
+
+/* Whether name in directory at is there as a regular file: 0 yes, 1 no, -1 error. */
+int ckst_exists_at(int at, const char *name, const char *shown);
+
+/*
+ * Reads name in directory at whole (at most max bytes, NUL-terminated;
+ * shown names it in messages).  Every byte it frees or outgrows is
+ * cleared, since the file may be a private key.  0, 1 if absent, -1.
+ */
+int ckst_read_at(int at, const char *name, const char *shown, size_t max, char **buf,
+    size_t *len);
+
+/* Creates name in directory at (dirpath/name in messages) with mode, writes data and fsyncs it. */
+int ckst_write_new_at(int at, const char *dirpath, const char *name, const void *data,
+    size_t len, int mode);
+
+/*
+ * Removes path, which is gone afterwards whether or not it was there, and
+ * flushes its directory.  For a file that must not outlive a replacement.
+ */
+int ckst_remove_file(const char *path);
+
+/* --- key files (keyfile.c) ---------------------------------------------- */
+
+/*
+ * Finds the key file in directory at (dirpath in messages), by either of
+ * its two names; with want, reads it (free with OPENSSL_clear_free).
+ * Both names at once is an error, never a guess.  Returns 0 (*name set),
+ * 1 when neither is there (not reported), -1.
+ */
+int ckst_load_key(int at, const char *dirpath, int want, char **key, size_t *len,
+    const char **name);
+
+#endif
