@@ -233,3 +233,44 @@ account_dir() {
 	[ "$(printf '%s\n' "$dirs" | wc -l)" -eq 1 ] || fail "more than one account under $1/accounts: $dirs"
 	echo "$dirs"
 }
+
+# mitm_setup CONF: picks a port for tests/mitm.py in front of the running
+# Pebble and writes $T/proxy.conf, CONF with its directory through the
+# proxy; sets proxy_port, pebble_port and proxy_conf.
+mitm_setup() {
+	proxy_port=$(ck_free_port)
+	CK_PORTS_TAKEN="$CK_PORTS_TAKEN $proxy_port"
+	pebble_port=${CK_ACME_DIR#https://localhost:}
+	pebble_port=${pebble_port%%/*}
+	proxy_conf=$T/proxy.conf
+	sed "s|^directory = .*|directory = https://localhost:$proxy_port/dir|" "$1" >"$proxy_conf"
+	grep -q "^directory = https://localhost:$proxy_port/dir\$" "$proxy_conf" ||
+		fail "cannot point $proxy_conf at the proxy"
+}
+
+# mitm_start LABEL [MITM_ARG...]: starts tests/mitm.py (see mitm_setup) with
+# the extra arguments, logging to $T/mitm-LABEL.log; sets proxy_pid and
+# proxy_log.
+mitm_start() {
+	local label=$1
+	shift
+
+	proxy_log=$T/mitm-$label.log
+	_ck_spawn "$proxy_log" python3 "$top/tests/mitm.py" --port "$proxy_port" \
+		--upstream-port "$pebble_port" --cert "$CK_PEBBLE_DIR/localhost.pem" \
+		--key "$CK_PEBBLE_DIR/localhost.key" --cafile "$CK_CA_BUNDLE" "$@"
+	proxy_pid=$CK_LAST_PID
+	ck_wait_port "mitm proxy (127.0.0.1:$proxy_port)" "$proxy_pid" "$proxy_log" "$proxy_port" ||
+		fail "the proxy did not start"
+}
+
+# cert_snapshot CERTDIR: the installed set and everything beside it, as
+# text: the entries of the certificate directory with their link targets,
+# and the SHA-256 of every file of current.
+cert_snapshot() {
+	(
+		cd "$1"
+		find . -mindepth 1 -maxdepth 1 -printf '%f %y %l\n' | sort
+		sha256sum current/*
+	) || fail "cannot read $1"
+}

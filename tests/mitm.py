@@ -3,13 +3,16 @@
 tests/integration/hostile_ca.sh.  It plays a broken CA or a hostile network:
 every request is relayed to Pebble and every answer back, except that with
 --replace FILE the body of the certificate download (the POST to /certZ/...)
-is replaced by the bytes of FILE.
+is replaced by the bytes of FILE, and with --after-finalize MODE the order
+never completes once finalized: "processing" rewrites the finalize answer
+and every later order poll to status "processing" (without a certificate
+URL), "stall" accepts every later order poll and never answers it.
 
 It listens on 127.0.0.1 only and connects to 127.0.0.1 only: the upstream
 host is fixed here, only Pebble's port is an argument.
 
     mitm.py --port PROXYPORT --upstream-port PEBBLEPORT --cert PEM --key KEY \
-            --cafile CA [--replace FILE]
+            --cafile CA [--replace FILE] [--after-finalize processing|stall]
 
 Each relayed request is logged on stderr as "METHOD PATH -> STATUS", with
 "(tampered: N bytes from FILE)" on a replaced certificate download, so that
@@ -19,12 +22,16 @@ the test can tell a refusal by certkeeper from a proxy that did nothing.
 import argparse
 import http.client
 import http.server
+import json
 import ssl
 import sys
+import threading
 
 UPSTREAM_HOST = "127.0.0.1"
-# Pebble's certificate download path (wfe.go: certPath = "/certZ/").
+# Pebble's paths (wfe.go): certificate download, order, finalize.
 CERT_PATH = "/certZ/"
+ORDER_PATH = "/my-order/"
+FINALIZE_PATH = "/finalize-order/"
 # Hop-by-hop headers (RFC 9110 7.6.1) and those the proxy sets itself.
 HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
        "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
@@ -80,6 +87,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log("mitm: %s %s: cannot read the request: %s" % (self.command, self.path, e))
             self.close_connection = True
             return
+        if (self.server.after_finalize == "stall" and self.server.finalized.is_set()
+                and self.command == "POST" and self.path.startswith(ORDER_PATH)):
+            log("mitm: %s %s -> (stalled: no answer)" % (self.command, self.path))
+            # Hold the connection open, unanswered, until the client gives up.
+            self.server.stop.wait()
+            self.close_connection = True
+            return
         conn = http.client.HTTPSConnection(UPSTREAM_HOST, self.server.upstream_port,
                                            timeout=30, context=self.server.upstream_tls)
         try:
@@ -114,6 +128,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with open(self.server.replace, "rb") as f:
                 data = f.read()
             note = " (tampered: %d bytes from %s)" % (len(data), self.server.replace)
+        if (self.server.after_finalize is not None and self.command == "POST"
+                and 200 <= resp.status < 300):
+            if self.path.startswith(FINALIZE_PATH):
+                self.server.finalized.set()
+            if self.server.after_finalize == "processing" and self.server.finalized.is_set() \
+                    and (self.path.startswith(FINALIZE_PATH) or self.path.startswith(ORDER_PATH)):
+                order = json.loads(data)
+                order["status"] = "processing"
+                order.pop("certificate", None)
+                data = json.dumps(order).encode()
+                note = " (held processing)"
 
         bodyless = (self.command == "HEAD" or resp.status in (204, 304)
                     or 100 <= resp.status < 200)
@@ -157,6 +182,8 @@ def main():
     p.add_argument("--cafile", required=True, help="root that signed Pebble's listener")
     p.add_argument("--replace", metavar="FILE",
                    help="serve FILE's bytes as every certificate download")
+    p.add_argument("--after-finalize", choices=("processing", "stall"),
+                   help="never let a finalized order complete")
     a = p.parse_args()
 
     srv = Server(("127.0.0.1", a.port), Handler)
@@ -168,6 +195,9 @@ def main():
     srv.upstream_authority = ("localhost:%d" % a.upstream_port).encode()
     srv.own_authority = ("localhost:%d" % a.port).encode()
     srv.replace = a.replace
+    srv.after_finalize = a.after_finalize
+    srv.finalized = threading.Event()
+    srv.stop = threading.Event()
     if a.replace is not None:
         open(a.replace, "rb").close()  # fail now, not at the download
     log("mitm: ready on 127.0.0.1:%d -> %s:%d, %s" % (

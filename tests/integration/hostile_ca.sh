@@ -23,40 +23,17 @@ cur=$certs/current
 run_ck 0 -c "$conf" renew
 note "first issuance directly from Pebble succeeded"
 
-proxy_port=$(ck_free_port)
-CK_PORTS_TAKEN="$CK_PORTS_TAKEN $proxy_port"
-pebble_port=${CK_ACME_DIR#https://localhost:}
-pebble_port=${pebble_port%%/*}
-proxy_conf=$T/proxy.conf
-sed "s|^directory = .*|directory = https://localhost:$proxy_port/dir|" "$conf" >"$proxy_conf"
-grep -q "^directory = https://localhost:$proxy_port/dir\$" "$proxy_conf" ||
-	fail "cannot point $proxy_conf at the proxy"
+mitm_setup "$conf"
 
-# start_proxy LABEL [FILE]: starts tests/mitm.py on proxy_port, logging to
-# $T/mitm-LABEL.log, serving FILE as the certificate download when given;
-# sets proxy_pid and proxy_log.
+# start_proxy LABEL [FILE]: the proxy, serving FILE as the certificate download when given.
 start_proxy() {
-	local label=$1 replace=()
+	local label=$1
 
-	[ $# -lt 2 ] || replace=(--replace "$2")
-	proxy_log=$T/mitm-$label.log
-	_ck_spawn "$proxy_log" python3 "$top/tests/mitm.py" --port "$proxy_port" \
-		--upstream-port "$pebble_port" --cert "$CK_PEBBLE_DIR/localhost.pem" \
-		--key "$CK_PEBBLE_DIR/localhost.key" --cafile "$CK_CA_BUNDLE" "${replace[@]}"
-	proxy_pid=$CK_LAST_PID
-	ck_wait_port "mitm proxy (127.0.0.1:$proxy_port)" "$proxy_pid" "$proxy_log" "$proxy_port" ||
-		fail "the proxy did not start"
-}
-
-# snapshot: the installed set and everything beside it, as text: the
-# entries of the certificate directory with their link targets, and the
-# SHA-256 of every file of current.
-snapshot() {
-	(
-		cd "$certs"
-		find . -mindepth 1 -maxdepth 1 -printf '%f %y %l\n' | sort
-		sha256sum current/*
-	) || fail "cannot read $certs"
+	if [ $# -lt 2 ]; then
+		mitm_start "$label"
+	else
+		mitm_start "$label" --replace "$2"
+	fi
 }
 
 # --- the proxy alone changes nothing ---------------------------------------
@@ -104,7 +81,7 @@ cp "$cur/cert.pem" "$T/leafonly.pem"
 cat "$cur/cert.pem" "$CK_CA_BUNDLE" >"$T/stranger.pem"
 
 # --- each one is refused, and nothing changes ------------------------------
-before=$(snapshot)
+before=$(cert_snapshot "$certs")
 serial=$(cert_serial "$cur/cert.pem")
 note "installed serial $serial; now through the tampering proxy"
 
@@ -121,7 +98,7 @@ refused() {
 	grep -q "^mitm: POST /certZ/[^ ]* -> 200 (tampered: " "$proxy_log" ||
 		fail "$label: the proxy tampered with no certificate download (see $proxy_log)"
 	assert_contains "$(cat "$ERR")" "$reason" "$label: stderr"
-	assert_eq "$before" "$(snapshot)" "$label: certificate directory and current files"
+	assert_eq "$before" "$(cert_snapshot "$certs")" "$label: certificate directory and current files"
 	s=$(status_json "$conf")
 	assert_eq failure "$(json_get "$s" '.certificates[0].last_result')" "$label: last_result"
 	assert_contains "$(json_get "$s" '.certificates[0].last_error')" "$reason" "$label: last_error"
@@ -140,4 +117,4 @@ refused stranger-issuer "$T/stranger.pem" "certificate 1 is not signed by certif
 
 # Nothing is due, so a plain pass asks nothing and keeps what is installed.
 run_ck 0 -c "$conf" renew
-assert_eq "$before" "$(snapshot)" "certificate directory after a pass with nothing due"
+assert_eq "$before" "$(cert_snapshot "$certs")" "certificate directory after a pass with nothing due"
