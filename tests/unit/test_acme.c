@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -39,7 +41,9 @@
 #include "certkeeper/keys/soft.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/keys/signer.h"
+#include "certkeeper/agent/outcome.h"
 #include "certkeeper/util/clock.h"
+#include "certkeeper/util/limits.h"
 
 #define CA		"https://ca.test"
 #define U_DIR		CA "/dir"
@@ -72,7 +76,7 @@
 	"-----END CERTIFICATE-----\n"
 #define TOKEN "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA"
 
-#define MAX_STEPS 64
+#define MAX_STEPS 320	/* an order of CK_MAX_IDENTIFIERS pending names takes ~305 */
 
 struct step {
 	char *method;		/* the request expected */
@@ -822,6 +826,264 @@ test_valid_authz_skipped(void **state)
 	ck_acme_free(a);
 }
 
+/* Scripts an order that is ready at once and stays processing after finalize. */
+static void
+script_processing(const char *retry_after, int npolls)
+{
+	int i;
+
+	step("POST", U_NEWORDER, 201, ORDER_READY, U_ORDER);
+	step("POST", U_FINALIZE, 200, "{\"status\":\"processing\"}", NULL)->retry_after =
+	    xstrdup(retry_after);
+	for (i = 0; i < npolls; i++)
+		step("POST", U_ORDER, 200, "{\"status\":\"processing\"}", NULL)->retry_after =
+		    xstrdup(retry_after);
+}
+
+/*
+ * Broken if polling a processing order overruns its deadline, sleeps in real
+ * time instead of through the clock, or ignores Retry-After: 300 simulated
+ * seconds of polls every 7 s end exactly at the deadline.
+ */
+static void
+test_processing_order_bounded(void **state)
+{
+	struct ck_acme *a = client_with_account();
+	struct ck_order_req req;
+	static char d1[] = "a.example";
+	static char *const domains[] = { d1 };
+	static const unsigned char csr[] = { 0x30, 0x82, 0x00 };
+	int64_t start = ck_clock_now_ms(clk);
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	/* Polls at 0, 7, ..., 294 s and a last one at the 300 s deadline: 44 in all. */
+	script_processing("7", 44);
+	memset(&req, 0, sizeof(req));
+	req.identifiers = domains;
+	req.nidentifiers = 1;
+	req.csr = csr;
+	req.csrlen = sizeof(csr);
+	req.timeout = 300;
+	assert_int_equal(ck_acme_order(a, &req, &pem, &pemlen), -1);
+	assert_null(pem);
+	assert_error_has("order: still processing at the order deadline");
+	assert_int_equal(S.nrecs, S.nsteps);
+	assert_int_equal(count_url(U_ORDER), 44);
+	assert_int_equal(ck_clock_now_ms(clk) - start, 300 * 1000);
+	assert_int_equal(ck_clock_fake_waits(clk), 43);
+	ck_acme_free(a);
+}
+
+/* Broken if a stop request does not end a poll wait, or the outcome does not say interrupted. */
+static void
+test_stop_ends_poll(void **state)
+{
+	struct ck_acme *a = client_with_account();
+	struct ck_outcome o;
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	script_processing("10", 2);
+	ck_clock_fake_set_stop_at(clk, ck_clock_now_ms(clk) + 15 * 1000);
+	ck_outcome_begin(&o);
+	assert_int_equal(issue(a, NULL, &pem, &pemlen), -1);
+	ck_outcome_end(&o, 0);
+	assert_true(ck_stop_requested());
+	assert_error_has("order: stopped while the CA was processing");
+	assert_int_equal(S.nrecs, S.nsteps);
+	assert_int_equal(o.result, CK_RESULT_INTERRUPTED);
+	assert_int_equal(o.cls, CK_ERR_INTERRUPTED);
+	ck_acme_free(a);
+}
+
+/* Broken if a CA's problem does not reach the outcome with its type and Retry-After. */
+static void
+test_problem_in_outcome(void **state)
+{
+	struct ck_acme *a = client_with_account();
+	struct ck_outcome o;
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	step("POST", U_NEWORDER, 429, "{\"type\":\"urn:ietf:params:acme:error:rateLimited\","
+	    "\"detail\":\"too many new orders\"}", NULL)->retry_after = xstrdup("120");
+	ck_outcome_begin(&o);
+	ck_outcome_step(&o, CK_ERR_INTERNAL);
+	assert_int_equal(issue(a, NULL, &pem, &pemlen), -1);
+	ck_outcome_end(&o, 0);
+	assert_int_equal(o.result, CK_RESULT_FAILURE);
+	assert_int_equal(o.cls, CK_ERR_CA);
+	assert_string_equal(o.problem, "rateLimited");
+	assert_int_equal(o.retry_after, 120);
+	assert_non_null(strstr(o.error, "newOrder: the CA refused (HTTP 429): rateLimited: too many"));
+	ck_acme_free(a);
+}
+
+/* Broken if the ACME client or the solver cannot take as many names as the config allows. */
+static void
+test_max_identifiers(void **state)
+{
+	static char names[CK_MAX_IDENTIFIERS + 1][32];
+	static char *domains[CK_MAX_IDENTIFIERS + 1];
+	static const unsigned char csr[] = { 0x30, 0x82, 0x00 };
+	struct ck_solver *solver = NULL;
+	struct ck_acme *a = client_with_account();
+	struct ck_order_req req;
+	char order[CK_MAX_IDENTIFIERS * 40 + 256], body[512], url[64], curl_[64], tok[64];
+	char *pem = NULL;
+	size_t pemlen = 0, used;
+	int i;
+
+	used = (size_t)snprintf(order, sizeof(order), "{\"status\":\"pending\",\"finalize\":\""
+	    U_FINALIZE "\",\"authorizations\":[");
+	for (i = 0; i <= CK_MAX_IDENTIFIERS; i++) {
+		snprintf(names[i], sizeof(names[i]), "d%d.example", i);
+		domains[i] = names[i];
+	}
+	for (i = 0; i < CK_MAX_IDENTIFIERS; i++)
+		used += (size_t)snprintf(order + used, sizeof(order) - used, "%s\"" CA "/authz/n%d\"",
+		    i ? "," : "", i);
+	snprintf(order + used, sizeof(order) - used, "]}");
+	step("POST", U_NEWORDER, 201, order, U_ORDER);
+	for (i = 0; i < CK_MAX_IDENTIFIERS; i++) {
+		snprintf(url, sizeof(url), CA "/authz/n%d", i);
+		snprintf(curl_, sizeof(curl_), CA "/chall/n%d", i);
+		snprintf(tok, sizeof(tok), "token%03dABCDEFGHIJKLMNOP", i);
+		snprintf(body, sizeof(body), "{\"status\":\"pending\",\"identifier\":{\"type\":"
+		    "\"dns\",\"value\":\"d%d.example\"},\"challenges\":[{\"type\":\"http-01\","
+		    "\"url\":\"%s\",\"token\":\"%s\",\"status\":\"pending\"}]}", i, curl_, tok);
+		step("POST", url, 200, body, NULL);
+	}
+	for (i = 0; i < CK_MAX_IDENTIFIERS; i++) {
+		snprintf(curl_, sizeof(curl_), CA "/chall/n%d", i);
+		step("POST", curl_, 200, "{\"type\":\"http-01\",\"status\":\"processing\"}", NULL);
+	}
+	for (i = 0; i < CK_MAX_IDENTIFIERS; i++) {
+		snprintf(url, sizeof(url), CA "/authz/n%d", i);
+		step("POST", url, 200, "{\"status\":\"valid\"}", NULL);
+	}
+	step("POST", U_ORDER, 200, ORDER_READY, NULL);
+	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
+	step("POST", U_CERT, 200, PEM, NULL);
+
+	assert_int_equal(ck_http01_solver_new(free_port(), &solver), 0);
+	memset(&req, 0, sizeof(req));
+	req.identifiers = domains;
+	req.nidentifiers = CK_MAX_IDENTIFIERS;
+	req.csr = csr;
+	req.csrlen = sizeof(csr);
+	req.solver = solver;
+	assert_int_equal(ck_acme_order(a, &req, &pem, &pemlen), 0);
+	assert_int_equal(S.nrecs, S.nsteps);
+	free(pem);
+	pem = NULL;
+
+	/* One more is refused before any request. */
+	req.nidentifiers = CK_MAX_IDENTIFIERS + 1;
+	assert_int_equal(ck_acme_order(a, &req, &pem, &pemlen), -1);
+	assert_error_has("an order takes 1 to 100 identifiers, not 101");
+	assert_int_equal(S.nrecs, S.nsteps);
+	ck_solver_free(solver);
+	ck_acme_free(a);
+}
+
+/* Runs fn(a) with stderr in a file, at debug level; returns what was printed (malloc'd). */
+static char *
+capture_stderr(void (*fn)(void))
+{
+	char path[] = "/tmp/ck-acme-stderr.XXXXXX", *buf;
+	struct stat st;
+	int fd, saved;
+	FILE *f;
+
+	assert_true((fd = mkstemp(path)) >= 0);
+	fflush(stderr);
+	assert_true((saved = dup(2)) >= 0);
+	assert_true(dup2(fd, 2) == 2);
+	ck_log_set_level(CK_LOG_DEBUG);
+	fn();
+	ck_log_set_level(CK_LOG_WARN);
+	fflush(stderr);
+	assert_true(dup2(saved, 2) == 2);
+	close(saved);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	assert_non_null(buf = calloc(1, (size_t)st.st_size + 1));
+	assert_non_null(f = fopen(path, "r"));
+	assert_int_equal(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+	fclose(f);
+	unlink(path);
+	return buf;
+}
+
+/* Fails if text holds a byte outside printable ASCII other than newline. */
+static void
+assert_printable(const char *what, const char *text)
+{
+	size_t i;
+
+	for (i = 0; text[i] != '\0'; i++)
+		if (text[i] != '\n' && ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] > 0x7e))
+			fail_msg("%s: byte 0x%02x at %zu", what, (unsigned char)text[i], i);
+}
+
+#define ESC_IDENT "evil\\u001b]0;owned\\u0007\\u001b[2J.example"
+
+static void
+run_escape_identifier(void)
+{
+	struct ck_acme *a = client_with_account();
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	step("POST", U_NEWORDER, 201, ORDER_PENDING_1, U_ORDER);
+	step("POST", U_AUTHZ1, 200, "{\"status\":\"deactivated\",\"identifier\":{\"type\":"
+	    "\"dns\",\"value\":\"" ESC_IDENT "\"}}", NULL);
+	assert_int_equal(issue(a, NULL, &pem, &pemlen), -1);
+	assert_error_has("authorization for evil?]0;owned??[2J.example is deactivated");
+	ck_acme_free(a);
+}
+
+static void
+run_escape_location(void)
+{
+	struct ck_acme *a = NULL;
+	char *url = NULL;
+
+	step("GET", U_DIR, 200, DIR_BODY, NULL);
+	step("HEAD", U_NONCE, 200, "", NULL);
+	step("POST", U_NEWACCT, 201, ACCT_BODY, CA "/acct/1\033[31m\r\nFAKE: registered");
+	assert_int_equal(ck_acme_new(FAKE_HTTP, clk, U_DIR, signer, &a), 0);
+	assert_int_equal(ck_acme_account(a, NULL, NULL, 0, &url), -1);
+	assert_null(url);
+	assert_error_has("account URL \"" CA "/acct/1?[31m??FAKE: registered\": not an https URL");
+	ck_acme_free(a);
+}
+
+/*
+ * Broken if an escape sequence in a server string (an authorization's
+ * identifier, an account Location) reaches the log or the error text raw:
+ * terminal and log injection from the network.
+ */
+static void
+test_server_strings_sanitized(void **state)
+{
+	char *out;
+
+	out = capture_stderr(run_escape_identifier);
+	assert_printable("stderr (identifier)", out);
+	assert_printable("last error (identifier)", ck_last_error());
+	assert_non_null(strstr(out, "evil?]0;owned??[2J.example"));
+	free(out);
+	reset_state();
+	out = capture_stderr(run_escape_location);
+	assert_printable("stderr (Location)", out);
+	assert_printable("last error (Location)", ck_last_error());
+	assert_non_null(strstr(out, "FAKE: registered"));
+	free(out);
+}
+
 static int
 group_setup(void **state)
 {
@@ -863,6 +1125,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_problem_sanitized, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_json_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_valid_authz_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_processing_order_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_ends_poll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_problem_in_outcome, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_identifiers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_strings_sanitized, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
