@@ -99,14 +99,20 @@ examine_authz(const json_t *authz, const char *url, const char *type, struct pen
 static void
 authz_failure(const json_t *authz, const char *what)
 {
-	const json_t *ch;
+	const json_t *ch, *err;
+	const char *type = NULL;
 	char why[1024] = "";
 	size_t k;
 
-	json_array_foreach(json_object_get(authz, "challenges"), k, ch)
-		if (json_is_object(json_object_get(ch, "error")))
-			acme_problem_append(json_object_get(ch, "error"), why, sizeof(why));
-	ck_error_as(CK_ERR_VALIDATION, "%s failed: %s", what, why[0] ? why : "no reason given");
+	json_array_foreach(json_object_get(authz, "challenges"), k, ch) {
+		if (!json_is_object(err = json_object_get(ch, "error")))
+			continue;
+		acme_problem_append(err, why, sizeof(why));
+		if (type == NULL)
+			type = json_string_value(json_object_get(err, "type"));
+	}
+	ck_error_problem(CK_ERR_VALIDATION, type != NULL ? acme_problem_short(type) : NULL, -1,
+	    "%s failed: %s", what, why[0] ? why : "no reason given");
 }
 
 /*

@@ -38,7 +38,7 @@ ck_renew_due(struct ck_session *s, const struct ck_cert_config *cc, time_t now)
 		ck_info("%s: no certificate installed yet", cc->name);
 		goto out;
 	}
-	if (rc != 0 || ck_cert_info(pem, len, &info) != 0) {
+	if (rc != 0 || ck_cert_info(pem, len, &info) != 0 || info.key_type < 0) {
 		ck_warn("%s: installed certificate unreadable: renewing", cc->name);
 		goto out;
 	}

@@ -136,7 +136,10 @@ cert_entry(struct ck_store *st, const struct ck_cert_config *cc, int *unreadable
 	    set_time(e, n, "renew_after", readable ?
 		ck_renew_after(cc, info.not_before, info.not_after) : 0) != 0 ||
 	    set_str(e, n, "last_result", att.result) != 0 ||
-	    set_str(e, n, "last_error", att.error) != 0)
+	    set_str(e, n, "last_error", att.error) != 0 ||
+	    set_time(e, n, "last_attempt", att.when) != 0 ||
+	    set_str(e, n, "last_error_class", att.error_class) != 0 ||
+	    set_str(e, n, "last_problem", att.problem) != 0)
 		goto out;
 	res = e;
 	e = NULL;
@@ -195,7 +198,8 @@ print_entry(FILE *out, json_t *e)
 		{ "key_type", "key type" }, { "serial", "serial" },
 		{ "not_before", "not before" }, { "not_after", "not after" },
 		{ "renew_after", "renew after" }, { "last_result", "last result" },
-		{ "last_error", "last error" },
+		{ "last_error", "last error" }, { "last_attempt", "last attempt" },
+		{ "last_error_class", "error class" }, { "last_problem", "ACME problem" },
 	};
 	json_t *d;
 	size_t i;

@@ -39,6 +39,7 @@ unchanged "a failed validation"
 s=$(status_json "$conf")
 assert_eq failure "$(json_get "$s" '.certificates[0].last_result')" "last_result after failed validation"
 assert_contains "$(json_get "$s" '.certificates[0].last_error')" "device-1.test" "last_error"
+assert_eq validation "$(json_get "$s" '.certificates[0].last_error_class')" "error class of a failed validation"
 note "failed validation: exit 1, error names the domain, installed set unchanged"
 
 # 2. The CA is gone (outage): the run fails, names the URL, changes nothing.
@@ -49,6 +50,7 @@ unchanged "a CA outage"
 s=$(status_json "$conf")
 assert_eq failure "$(json_get "$s" '.certificates[0].last_result')" "last_result during the outage"
 assert_contains "$(json_get "$s" '.certificates[0].last_error')" "$CK_ACME_DIR" "last_error during the outage"
+assert_eq network "$(json_get "$s" '.certificates[0].last_error_class')" "error class during the outage"
 assert_eq "$serial" "$(hexnorm "$(json_get "$s" '.certificates[0].serial')")" "serial in status during the outage"
 # Nothing is due yet, so a plain pass makes no request and succeeds.
 run_ck 0 -c "$conf" renew

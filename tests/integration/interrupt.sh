@@ -55,6 +55,8 @@ interrupted() {
 	assert_eq "$before" "$(cert_snapshot "$certs")" "$mode: certificate directory and current files"
 	s=$(status_json "$conf")
 	assert_eq interrupted "$(json_get "$s" '.certificates[0].last_result')" "$mode: last_result"
+	assert_eq interrupted "$(json_get "$s" '.certificates[0].last_error_class')" \
+		"$mode: last_error_class"
 	note "$mode: stopped $ms ms after SIGTERM, exit 1, installed set unchanged, status interrupted"
 }
 

@@ -220,7 +220,12 @@ test_report(void **state)
 	assert_string_equal(json_string_value(json_object_get(c1, "last_result")), "failure");
 	assert_string_equal(json_string_value(json_object_get(c1, "last_error")), "the CA said no");
 	assert_string_equal(json_string_value(json_object_get(c9, "name")), "c9");
-	assert_int_equal(json_object_size(c9), 13);
+	/* The documented fields, and the attempt record's when, class and problem. */
+	assert_int_equal(json_object_size(c9), 16);
+	assert_string_equal(json_string_value(json_object_get(c1, "last_attempt")),
+	    "2023-11-14T22:13:20Z");
+	assert_true(json_is_null(json_object_get(c1, "last_error_class")));
+	assert_true(json_is_null(json_object_get(c0, "last_attempt")));
 	json_decref(doc);
 	free(text);
 
