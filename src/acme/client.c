@@ -178,11 +178,10 @@ ensure_nonce(struct ck_acme *a)
 		goto out;
 	}
 	take_nonce(a, &r);
-	if (a->nonce == NULL) {
+	if (a->nonce == NULL)
 		ck_error_as(CK_ERR_CA, "newNonce: the CA sent no Replay-Nonce");
-		goto out;
-	}
-	rc = 0;
+	else
+		rc = 0;
 out:
 	ck_http_resp_free(&r);
 	return rc;
