@@ -19,6 +19,7 @@
 
 #include "certkeeper/cert/check.h"
 #include "certkeeper/util/log.h"
+#include "certkeeper/util/time.h"
 
 #define NOW ((time_t)1700000000)	/* 2023-11-14T22:13:20Z */
 #define DAY ((time_t)86400)
