@@ -58,85 +58,73 @@ ck_cfg_quote(char *buf, size_t buflen, const char *s)
 
 /* --- sections ------------------------------------------------------------ */
 
-/* Checks what can only be checked once the whole section is read. */
-static int
-close_section(struct parse *p)
+int
+ck_cfg_key_line(const struct parse *p, const char *key)
 {
-	struct ck_cert_config *cc;
-	char q[QUOTE_MAX + 4];
 	size_t i;
 
-	switch (p->sect) {
-	case SECT_ACME:
-		if (p->cfg->directory == NULL)
-			return ck_cfg_fail(p, p->sectline, "[acme] has no directory");
-		break;
-	case SECT_CERT:
-		cc = ck_cfg_cur_cert(p);
-		if (cc->ndomains == 0)
-			return ck_cfg_fail(p, p->sectline, "[%s] has no domains", p->sectname);
-		if (cc->key_file != NULL && !cc->key_reuse)
-			return ck_cfg_fail(p, p->seen[CERT_KEY_FILE], "key_file requires key_reuse = yes");
-		/* RFC 8555 7.1.3: CAs validate wildcards only through dns-01. */
-		for (i = 0; i < cc->ndomains; i++)
-			if (cc->domains[i][0] == '*' && cc->challenge == CK_CHALLENGE_HTTP01)
-				return ck_cfg_fail(p, p->seen[CERT_DOMAINS],
-				    "domains: wildcard \"%s\" cannot be validated with http-01",
-				    ck_cfg_quote(q, sizeof(q), cc->domains[i]));
-		break;
-	case SECT_NONE:
-	case SECT_TPM:
-		break;
-	}
-	p->sect = SECT_NONE;
-	p->keys = NULL;
+	if (p->sect == NULL)
+		return 0;
+	for (i = 0; i < p->sect->nkeys; i++)
+		if (strcmp(p->sect->keys[i].name, key) == 0)
+			return p->seen[i];
 	return 0;
 }
 
-/* Starts a new [cert:NAME] with the documented defaults. */
+/* Ends the open section: required keys, then defaults, then the section's own checks. */
 static int
-open_cert(struct parse *p, const char *name)
+close_section(struct parse *p)
 {
-	struct ck_config *cfg = p->cfg;
-	struct ck_cert_config *grown, *cc;
-	char q[QUOTE_MAX + 4];
+	const struct section_def *sd = p->sect;
+	const struct key_def *k;
 	size_t i;
 
-	if (name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
-	    strlen(name))
-		return ck_cfg_fail(p, p->lineno,
-		    "invalid certificate name \"%s\" (letters, digits, '.', '_' and '-'; not \".\" or \"..\")",
-		    ck_cfg_quote(q, sizeof(q), name));
-	if (strlen(name) > CERT_NAME_MAX)
-		return ck_cfg_fail(p, p->lineno, "certificate name \"%s\" is longer than %d characters",
-		    ck_cfg_quote(q, sizeof(q), name), CERT_NAME_MAX);
-	for (i = 0; i < cfg->ncerts; i++)
-		if (strcmp(cfg->certs[i].name, name) == 0)
-			return ck_cfg_fail(p, p->lineno, "duplicate section [cert:%s]", name);
-	if ((grown = realloc(cfg->certs, (cfg->ncerts + 1) * sizeof(*grown))) == NULL)
-		return ck_cfg_fail(p, p->lineno, "realloc: out of memory");
-	cfg->certs = grown;
-	cc = &cfg->certs[cfg->ncerts];
-	memset(cc, 0, sizeof(*cc));
-	if ((cc->name = strdup(name)) == NULL)
-		return ck_cfg_fail(p, p->lineno, "strdup: out of memory");
-	cc->key = CK_KEY_EC_P256;
-	cc->challenge = CK_CHALLENGE_HTTP01;
-	cc->http_port = 80;
-	cc->renew_before_pct = DEFAULT_RENEW_PCT;
-	cc->line = p->lineno;
-	cfg->ncerts++;
+	if (sd == NULL)
+		return 0;
+	for (i = 0; i < sd->nkeys; i++)
+		if (sd->keys[i].required && !p->seen[i])
+			return ck_cfg_fail(p, p->sectline, "[%s] has no %s", p->sectname,
+			    sd->keys[i].name);
+	for (i = 0; i < sd->nkeys; i++) {
+		k = &sd->keys[i];
+		if (!p->seen[i] && k->def != NULL && k->set(p, k->name, k->def) < 0)
+			return -1;
+	}
+	if (sd->close != NULL && sd->close(p) < 0)
+		return -1;
+	p->sect = NULL;
 	return 0;
+}
+
+/* Finds the ck_cfg_sections row of a header; *arg gets NAME of a named one. */
+static const struct section_def *
+find_section(const char *name, const char **arg)
+{
+	const struct section_def *sd;
+	size_t i;
+
+	for (i = 0; i < ck_cfg_nsections; i++) {
+		sd = &ck_cfg_sections[i];
+		if (sd->named && strncmp(name, sd->name, strlen(sd->name)) == 0) {
+			*arg = name + strlen(sd->name);
+			return sd;
+		}
+		if (!sd->named && strcmp(name, sd->name) == 0) {
+			*arg = "";
+			return sd;
+		}
+	}
+	return NULL;
 }
 
 /* Handles a "[...]" line (s starts at '['): closes the previous section, opens this one. */
 static int
 open_section(struct parse *p, const char *s)
 {
-	char q[QUOTE_MAX + 4], name[CONFIG_LINE_MAX + 2];
-	const char *close, *rest;
-	size_t len;
+	char q[QUOTE_BUF], name[CONFIG_LINE_MAX + 2];
+	const struct section_def *sd;
+	const char *close, *rest, *arg;
+	size_t len, idx;
 
 	if ((close = strchr(s, ']')) == NULL)
 		return ck_cfg_fail(p, p->lineno, "section header without ']'");
@@ -155,34 +143,27 @@ open_section(struct parse *p, const char *s)
 
 	if (close_section(p) < 0)
 		return -1;
-	memset(p->seen, 0, sizeof(p->seen));
 	p->sectline = p->lineno;
-	if (strcmp(name, "acme") == 0) {
-		if (p->acme_seen)
-			return ck_cfg_fail(p, p->lineno, "duplicate section [acme]");
-		p->acme_seen = p->lineno;
-		p->sect = SECT_ACME;
-		p->keys = ck_cfg_acme_keys;
-	} else if (strcmp(name, "tpm") == 0) {
-		if (p->tpm_seen)
-			return ck_cfg_fail(p, p->lineno, "duplicate section [tpm]");
-		p->tpm_seen = p->lineno;
-		p->sect = SECT_TPM;
-		p->keys = ck_cfg_tpm_keys;
-	} else if (strncmp(name, "cert:", 5) == 0) {
-		if (open_cert(p, name + 5) < 0)
-			return -1;
-		p->sect = SECT_CERT;
-		p->keys = ck_cfg_cert_keys;
-	} else
+	if ((sd = find_section(name, &arg)) == NULL)
 		return ck_cfg_fail(p, p->lineno, "unknown section [%s]", ck_cfg_quote(q, sizeof(q), name));
+	idx = (size_t)(sd - ck_cfg_sections);
+	if (!sd->named && p->headers[idx])
+		return ck_cfg_fail(p, p->lineno, "duplicate section [%s]", name);
+	if (sd->open != NULL && sd->open(p, arg) < 0)
+		return -1;
+	if (!p->headers[idx])
+		p->headers[idx] = p->lineno;
+	/* One "seen" line per row of this section's table, whatever its length. */
+	free(p->seen);
+	if ((p->seen = calloc(sd->nkeys, sizeof(*p->seen))) == NULL)
+		return ck_cfg_fail(p, p->lineno, "calloc: out of memory");
+	p->sect = sd;
 	/* Every accepted name fits: CERT_NAME_MAX bounds the longest. */
 	len = strlen(name) < sizeof(p->sectname) - 1 ? strlen(name) : sizeof(p->sectname) - 1;
 	memcpy(p->sectname, name, len);
 	p->sectname[len] = '\0';
 	return 0;
 }
-
 /*
  * ini_reader: hands libinih one physical line (leading blanks removed, so
  * that an indented line is never taken as a continuation of the previous
@@ -243,7 +224,8 @@ static int
 handle_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
-	char q[QUOTE_MAX + 4];
+	const struct section_def *sd = p->sect;
+	char q[QUOTE_BUF];
 	size_t i;
 
 	if (p->failed)
@@ -252,14 +234,14 @@ handle_key(void *user, const char *section, const char *name, const char *value)
 		ck_cfg_fail(p, p->lineno, "missing key name before '='");
 		return 0;
 	}
-	if (p->sect == SECT_NONE) {
+	if (sd == NULL) {
 		ck_cfg_fail(p, p->lineno, "key \"%s\" outside any section", ck_cfg_quote(q, sizeof(q), name));
 		return 0;
 	}
-	for (i = 0; p->keys[i].name != NULL; i++)
-		if (strcmp(p->keys[i].name, name) == 0)
+	for (i = 0; i < sd->nkeys; i++)
+		if (strcmp(sd->keys[i].name, name) == 0)
 			break;
-	if (p->keys[i].name == NULL) {
+	if (i == sd->nkeys) {
 		ck_cfg_fail(p, p->lineno, "unknown key \"%s\" in [%s]", ck_cfg_quote(q, sizeof(q), name),
 		    p->sectname);
 		return 0;
@@ -273,22 +255,20 @@ handle_key(void *user, const char *section, const char *name, const char *value)
 		ck_cfg_fail(p, p->lineno, "%s: empty value", name);
 		return 0;
 	}
-	return p->keys[i].set(p, name, value) == 0;
+	return sd->keys[i].set(p, name, value) == 0;
 }
 
-/* Fills in the defaults and checks the sections that must exist. */
+/* Closes the last section and checks the sections that must exist, in table order. */
 static int
 finish(struct parse *p)
 {
+	size_t i;
+
 	if (close_section(p) < 0)
 		return -1;
-	if (!p->acme_seen)
-		return ck_cfg_fail(p, 0, "no [acme] section");
-	if (p->cfg->ncerts == 0)
-		return ck_cfg_fail(p, 0, "no [cert:NAME] section");
-	if (p->cfg->state_dir == NULL &&
-	    ck_cfg_set_string(p, &p->cfg->state_dir, CK_DEFAULT_STATE_DIR) < 0)
-		return -1;
+	for (i = 0; i < ck_cfg_nsections; i++)
+		if (ck_cfg_sections[i].required && !p->headers[i])
+			return ck_cfg_fail(p, 0, "no %s section", ck_cfg_sections[i].title);
 	return 0;
 }
 
@@ -306,11 +286,11 @@ ck_config_load(const char *path, struct ck_config **out)
 	p->path = path;
 	p->errline = INT_MAX;
 	if ((p->cfg = calloc(1, sizeof(*p->cfg))) == NULL ||
-	    (p->cfg->path = strdup(path)) == NULL) {
+	    (p->cfg->path = strdup(path)) == NULL ||
+	    (p->headers = calloc(ck_cfg_nsections, sizeof(*p->headers))) == NULL) {
 		ck_error("%s: out of memory", path);
 		goto out;
 	}
-	p->cfg->account_key = CK_KEY_EC_P256;
 	if ((p->fp = fopen(path, "re")) == NULL) {
 		ck_error_errno("%s: cannot open", path);
 		goto out;
@@ -346,6 +326,8 @@ out:
 		if (p->fp != NULL)
 			fclose(p->fp);
 		ck_config_free(p->cfg);
+		free(p->seen);
+		free(p->headers);
 		free(p);
 	}
 	return rc;

@@ -15,9 +15,11 @@
 #include "certkeeper/keys/tpm.h"
 #include "internal.h"
 
+#define DOMAINS_MAX		100
+
 /* Replaces *field with a copy of value; returns 0, or -1 (recorded) when out of memory. */
-int
-ck_cfg_set_string(struct parse *p, char **field, const char *value)
+static int
+set_string(struct parse *p, char **field, const char *value)
 {
 	char *copy;
 
@@ -29,8 +31,8 @@ ck_cfg_set_string(struct parse *p, char **field, const char *value)
 }
 
 /* The section being filled, when it is a [cert:NAME]. */
-struct ck_cert_config *
-ck_cfg_cur_cert(struct parse *p)
+static struct ck_cert_config *
+cur_cert(struct parse *p)
 {
 	return &p->cfg->certs[p->cfg->ncerts - 1];
 }
@@ -44,7 +46,7 @@ parse_key_type(struct parse *p, const char *key, const char *value, unsigned mas
 		CK_KEY_EC_P256, CK_KEY_EC_P384, CK_KEY_RSA_2048, CK_KEY_RSA_3072,
 		CK_KEY_TPM_P256, CK_KEY_TPM_P384
 	};
-	char expected[128] = "", q[QUOTE_MAX + 4];
+	char expected[128] = "", q[QUOTE_BUF];
 	enum ck_key_type t;
 	size_t i;
 
@@ -80,19 +82,19 @@ has_space(const char *s)
 static int
 set_directory(struct parse *p, const char *key, const char *value)
 {
-	char q[QUOTE_MAX + 4];
+	char q[QUOTE_BUF];
 
 	if (strncmp(value, "https://", 8) != 0 || value[8] == '\0' || has_space(value))
 		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not an https:// URL", key,
 		    ck_cfg_quote(q, sizeof(q), value));
-	return ck_cfg_set_string(p, &p->cfg->directory, value);
+	return set_string(p, &p->cfg->directory, value);
 }
 
 /* ca_bundle: a readable regular file, checked now so that a typo shows before any traffic. */
 static int
 set_ca_bundle(struct parse *p, const char *key, const char *value)
 {
-	char q[QUOTE_MAX + 4];
+	char q[QUOTE_BUF];
 	struct stat st;
 	int fd;
 
@@ -109,31 +111,31 @@ set_ca_bundle(struct parse *p, const char *key, const char *value)
 	if (!S_ISREG(st.st_mode))
 		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not a regular file", key,
 		    ck_cfg_quote(q, sizeof(q), value));
-	return ck_cfg_set_string(p, &p->cfg->ca_bundle, value);
+	return set_string(p, &p->cfg->ca_bundle, value);
 }
 
 /* contact: a mailto: URI without blanks. */
 static int
 set_contact(struct parse *p, const char *key, const char *value)
 {
-	char q[QUOTE_MAX + 4];
+	char q[QUOTE_BUF];
 
 	if (strncmp(value, "mailto:", 7) != 0 || value[7] == '\0' || has_space(value))
 		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not a mailto: URI", key,
 		    ck_cfg_quote(q, sizeof(q), value));
-	return ck_cfg_set_string(p, &p->cfg->contact, value);
+	return set_string(p, &p->cfg->contact, value);
 }
 
 /* state_dir: an absolute path. */
 static int
 set_state_dir(struct parse *p, const char *key, const char *value)
 {
-	char q[QUOTE_MAX + 4];
+	char q[QUOTE_BUF];
 
 	if (value[0] != '/')
 		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not an absolute path", key,
 		    ck_cfg_quote(q, sizeof(q), value));
-	return ck_cfg_set_string(p, &p->cfg->state_dir, value);
+	return set_string(p, &p->cfg->state_dir, value);
 }
 
 /* account_key: any key type but rsa-3072. */
@@ -146,13 +148,13 @@ set_account_key(struct parse *p, const char *key, const char *value)
 	return parse_key_type(p, key, value, mask, &p->cfg->account_key);
 }
 
-const struct key_def ck_cfg_acme_keys[] = {
-	{ "directory", set_directory },
-	{ "ca_bundle", set_ca_bundle },
-	{ "contact", set_contact },
-	{ "state_dir", set_state_dir },
-	{ "account_key", set_account_key },
-	{ NULL, NULL }
+static const struct key_def acme_keys[] = {
+	/* name, parser, default (parsed when the key is absent), required?, what it is */
+	{ "directory", set_directory, NULL, KEY_REQUIRED, "the CA's ACME directory URL (https://)" },
+	{ "ca_bundle", set_ca_bundle, NULL, KEY_OPTIONAL, "PEM trust for the CA's TLS; absent: system" },
+	{ "contact", set_contact, NULL, KEY_OPTIONAL, "mailto: URI sent with the account" },
+	{ "state_dir", set_state_dir, CK_DEFAULT_STATE_DIR, KEY_OPTIONAL, "accounts, keys, certs" },
+	{ "account_key", set_account_key, "ec-p256", KEY_OPTIONAL, "the ACME account's key type" },
 };
 
 /* --- [tpm] --------------------------------------------------------------- */
@@ -161,14 +163,14 @@ const struct key_def ck_cfg_acme_keys[] = {
 static int
 set_tcti(struct parse *p, const char *key, const char *value)
 {
-	return ck_cfg_set_string(p, &p->cfg->tpm_tcti, value);
+	return set_string(p, &p->cfg->tpm_tcti, value);
 }
 
 /* parent: "owner" or a persistent handle; stored as "owner" or "0x81xxxxxx". */
 static int
 set_parent(struct parse *p, const char *key, const char *value)
 {
-	char q[QUOTE_MAX + 4], norm[16];
+	char q[QUOTE_BUF], norm[16];
 	uint32_t h;
 
 	if (ck_tpm_parent_parse(value, &h) != 0)
@@ -176,9 +178,9 @@ set_parent(struct parse *p, const char *key, const char *value)
 		    "%s: \"%s\" is neither \"owner\" nor a persistent handle (0x81000000-0x81FFFFFF)",
 		    key, ck_cfg_quote(q, sizeof(q), value));
 	if (strcmp(value, "owner") == 0)
-		return ck_cfg_set_string(p, &p->cfg->tpm_parent, value);
+		return set_string(p, &p->cfg->tpm_parent, value);
 	snprintf(norm, sizeof(norm), "0x%08lx", (unsigned long)h);
-	return ck_cfg_set_string(p, &p->cfg->tpm_parent, norm);
+	return set_string(p, &p->cfg->tpm_parent, norm);
 }
 
 /* owner_auth: the owner hierarchy password; excludes owner_auth_file. */
@@ -187,7 +189,7 @@ set_owner_auth(struct parse *p, const char *key, const char *value)
 {
 	if (p->cfg->tpm_owner_auth_file != NULL)
 		return ck_cfg_fail(p, p->lineno, "owner_auth and owner_auth_file cannot both be set");
-	return ck_cfg_set_string(p, &p->cfg->tpm_owner_auth, value);
+	return set_string(p, &p->cfg->tpm_owner_auth, value);
 }
 
 /* owner_auth_file: a file holding that password; excludes owner_auth. */
@@ -196,15 +198,16 @@ set_owner_auth_file(struct parse *p, const char *key, const char *value)
 {
 	if (p->cfg->tpm_owner_auth != NULL)
 		return ck_cfg_fail(p, p->lineno, "owner_auth and owner_auth_file cannot both be set");
-	return ck_cfg_set_string(p, &p->cfg->tpm_owner_auth_file, value);
+	return set_string(p, &p->cfg->tpm_owner_auth_file, value);
 }
 
-const struct key_def ck_cfg_tpm_keys[] = {
-	{ "tcti", set_tcti },
-	{ "parent", set_parent },
-	{ "owner_auth", set_owner_auth },
-	{ "owner_auth_file", set_owner_auth_file },
-	{ NULL, NULL }
+/* No defaults here: absent means "the TPM code's default" (keys/tpm.h), kept NULL. */
+static const struct key_def tpm_keys[] = {
+	/* name, parser, default (parsed when the key is absent), required?, what it is */
+	{ "tcti", set_tcti, NULL, KEY_OPTIONAL, "TCTI string; absent: device:/dev/tpmrm0" },
+	{ "parent", set_parent, NULL, KEY_OPTIONAL, "owner, or a persistent handle 0x81xxxxxx" },
+	{ "owner_auth", set_owner_auth, NULL, KEY_OPTIONAL, "owner hierarchy password" },
+	{ "owner_auth_file", set_owner_auth_file, NULL, KEY_OPTIONAL, "file whose first line is it" },
 };
 
 /* --- [cert:NAME] --------------------------------------------------------- */
@@ -249,8 +252,8 @@ dns_name_problem(const char *name)
 static int
 add_domain(struct parse *p, const char *key, char *name, const char *value)
 {
-	struct ck_cert_config *cc = ck_cfg_cur_cert(p);
-	char q[QUOTE_MAX + 4];
+	struct ck_cert_config *cc = cur_cert(p);
+	char q[QUOTE_BUF];
 	const char *why;
 	char **grown, *s;
 	size_t i;
@@ -310,19 +313,19 @@ out:
 static int
 set_key(struct parse *p, const char *key, const char *value)
 {
-	return parse_key_type(p, key, value, ~0u, &ck_cfg_cur_cert(p)->key);
+	return parse_key_type(p, key, value, ~0u, &cur_cert(p)->key);
 }
 
 /* challenge: http-01, the only one supported so far. */
 static int
 set_challenge(struct parse *p, const char *key, const char *value)
 {
-	char q[QUOTE_MAX + 4];
+	char q[QUOTE_BUF];
 
 	if (strcmp(value, "http-01") != 0)
 		return ck_cfg_fail(p, p->lineno, "%s: unsupported challenge \"%s\" (expected http-01)", key,
 		    ck_cfg_quote(q, sizeof(q), value));
-	ck_cfg_cur_cert(p)->challenge = CK_CHALLENGE_HTTP01;
+	cur_cert(p)->challenge = CK_CHALLENGE_HTTP01;
 	return 0;
 }
 
@@ -330,7 +333,7 @@ set_challenge(struct parse *p, const char *key, const char *value)
 static int
 set_http_port(struct parse *p, const char *key, const char *value)
 {
-	char q[QUOTE_MAX + 4];
+	char q[QUOTE_BUF];
 	const char *s;
 	long port = 0;
 
@@ -339,7 +342,7 @@ set_http_port(struct parse *p, const char *key, const char *value)
 	if (s == value || *s != '\0' || port < 1 || port > 65535)
 		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not a port number (1-65535)", key,
 		    ck_cfg_quote(q, sizeof(q), value));
-	ck_cfg_cur_cert(p)->http_port = (int)port;
+	cur_cert(p)->http_port = (int)port;
 	return 0;
 }
 
@@ -347,8 +350,8 @@ set_http_port(struct parse *p, const char *key, const char *value)
 static int
 set_renew_before(struct parse *p, const char *key, const char *value)
 {
-	struct ck_cert_config *cc = ck_cfg_cur_cert(p);
-	char q[QUOTE_MAX + 4];
+	struct ck_cert_config *cc = cur_cert(p);
+	char q[QUOTE_BUF];
 	const char *s;
 	long n = 0, unit;
 
@@ -401,36 +404,97 @@ bad:
 static int
 set_key_reuse(struct parse *p, const char *key, const char *value)
 {
-	char q[QUOTE_MAX + 4];
+	char q[QUOTE_BUF];
 
 	if (strcmp(value, "yes") == 0)
-		ck_cfg_cur_cert(p)->key_reuse = 1;
+		cur_cert(p)->key_reuse = 1;
 	else if (strcmp(value, "no") == 0)
-		ck_cfg_cur_cert(p)->key_reuse = 0;
+		cur_cert(p)->key_reuse = 0;
 	else
 		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is neither yes nor no", key,
 		    ck_cfg_quote(q, sizeof(q), value));
 	return 0;
 }
 
-/* key_file: a path; whether it needs key_reuse is checked in close_section(). */
+/* key_file: a path; whether it needs key_reuse is checked in close_cert(). */
 static int
 set_key_file(struct parse *p, const char *key, const char *value)
 {
-	return ck_cfg_set_string(p, &ck_cfg_cur_cert(p)->key_file, value);
+	return set_string(p, &cur_cert(p)->key_file, value);
 }
 
-const struct key_def ck_cfg_cert_keys[] = {
-	{ "domains", set_domains },
-	{ "key", set_key },
-	{ "challenge", set_challenge },
-	{ "http_port", set_http_port },
-	{ "renew_before", set_renew_before },
-	{ "key_reuse", set_key_reuse },
-	{ "key_file", set_key_file },
-	{ NULL, NULL }
+static const struct key_def cert_keys[] = {
+	/* name, parser, default (parsed when the key is absent), required?, what it is */
+	{ "domains", set_domains, NULL, KEY_REQUIRED, "comma-separated DNS names" },
+	{ "key", set_key, "ec-p256", KEY_OPTIONAL, "the certificate's key type" },
+	{ "challenge", set_challenge, "http-01", KEY_OPTIONAL, "how the CA validates the names" },
+	{ "http_port", set_http_port, "80", KEY_OPTIONAL, "where the http-01 responder listens" },
+	{ "renew_before", set_renew_before, "33%", KEY_OPTIONAL, "lifetime share or time left" },
+	{ "key_reuse", set_key_reuse, "no", KEY_OPTIONAL, "keep the key across renewals" },
+	{ "key_file", set_key_file, NULL, KEY_OPTIONAL, "an existing key to use (needs key_reuse)" },
 };
 
-_Static_assert(sizeof(ck_cfg_acme_keys) / sizeof(ck_cfg_acme_keys[0]) <= KEYS_MAX + 1 &&
-    sizeof(ck_cfg_tpm_keys) / sizeof(ck_cfg_tpm_keys[0]) <= KEYS_MAX + 1 &&
-    sizeof(ck_cfg_cert_keys) / sizeof(ck_cfg_cert_keys[0]) <= KEYS_MAX + 1, "seen[] is too small");
+/* Starts a [cert:NAME]: NAME becomes a directory name, so it is checked strictly. */
+static int
+open_cert(struct parse *p, const char *name)
+{
+	struct ck_config *cfg = p->cfg;
+	struct ck_cert_config *grown, *cc;
+	char q[QUOTE_BUF];
+	size_t i;
+
+	if (name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+	    strlen(name))
+		return ck_cfg_fail(p, p->lineno,
+		    "invalid certificate name \"%s\" (letters, digits, '.', '_' and '-'; not \".\" or \"..\")",
+		    ck_cfg_quote(q, sizeof(q), name));
+	if (strlen(name) > CERT_NAME_MAX)
+		return ck_cfg_fail(p, p->lineno, "certificate name \"%s\" is longer than %d characters",
+		    ck_cfg_quote(q, sizeof(q), name), CERT_NAME_MAX);
+	for (i = 0; i < cfg->ncerts; i++)
+		if (strcmp(cfg->certs[i].name, name) == 0)
+			return ck_cfg_fail(p, p->lineno, "duplicate section [cert:%s]", name);
+	if ((grown = realloc(cfg->certs, (cfg->ncerts + 1) * sizeof(*grown))) == NULL)
+		return ck_cfg_fail(p, p->lineno, "realloc: out of memory");
+	cfg->certs = grown;
+	cc = &cfg->certs[cfg->ncerts];
+	memset(cc, 0, sizeof(*cc));
+	if ((cc->name = strdup(name)) == NULL)
+		return ck_cfg_fail(p, p->lineno, "strdup: out of memory");
+	cc->line = p->lineno;
+	cfg->ncerts++;
+	return 0;
+}
+
+/* Checks the keys of a [cert:NAME] against each other, once all are known. */
+static int
+close_cert(struct parse *p)
+{
+	struct ck_cert_config *cc = cur_cert(p);
+	char q[QUOTE_BUF];
+	size_t i;
+
+	if (cc->key_file != NULL && !cc->key_reuse)
+		return ck_cfg_fail(p, ck_cfg_key_line(p, "key_file"),
+		    "key_file requires key_reuse = yes");
+	/* RFC 8555 7.1.3: CAs validate wildcards only through dns-01. */
+	for (i = 0; i < cc->ndomains; i++)
+		if (cc->domains[i][0] == '*' && cc->challenge == CK_CHALLENGE_HTTP01)
+			return ck_cfg_fail(p, ck_cfg_key_line(p, "domains"),
+			    "domains: wildcard \"%s\" cannot be validated with http-01",
+			    ck_cfg_quote(q, sizeof(q), cc->domains[i]));
+	return 0;
+}
+
+/* --- the sections ------------------------------------------------------- */
+
+#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+
+const struct section_def ck_cfg_sections[] = {
+	/* name, named?, title, required?, keys, number of keys, open, close */
+	{ "acme", 0, "[acme]", 1, acme_keys, NKEYS(acme_keys), NULL, NULL },
+	{ "tpm", 0, "[tpm]", 0, tpm_keys, NKEYS(tpm_keys), NULL, NULL },
+	{ "cert:", 1, "[cert:NAME]", 1, cert_keys, NKEYS(cert_keys), open_cert, close_cert },
+};
+const size_t ck_cfg_nsections = NKEYS(ck_cfg_sections);

@@ -1,5 +1,6 @@
 /*
- * test_config.c: the configuration loader (src/config.c).
+ * test_config.c: the configuration loader (src/config/config.c) and its key
+ * tables (src/config/keys.c).
  *
  * Good files under tests/unit/data/config/good-*.conf are loaded and their
  * values checked; every bad-*.conf must fail with exactly the message in
@@ -23,6 +24,7 @@
 
 #include "certkeeper/config/config.h"
 #include "certkeeper/util/log.h"
+#include "../../src/config/internal.h"
 
 /* Fewer bad files than this means the data directory was not found or lost files. */
 #define MIN_BAD_FILES 70
@@ -277,6 +279,87 @@ test_example_conf(void **state)
 	ck_config_free(cfg);
 }
 
+/* Non-zero when line is "KEY =" or "#KEY =" (a setting or a commented-out one). */
+static int
+sets_key(const char *line, const char *key)
+{
+	size_t len = strlen(key);
+
+	if (*line == '#')
+		line++;
+	if (strncmp(line, key, len) != 0)
+		return 0;
+	for (line += len; *line == ' ' || *line == '\t'; line++)
+		;
+	return *line == '=';
+}
+
+/* Non-zero when text has word, not followed by more of a value (so "80" is not "8080"). */
+static int
+has_word(const char *text, const char *word)
+{
+	const char *at;
+
+	for (at = strstr(text, word); at != NULL; at = strstr(at + 1, word))
+		if (strchr(" \t\r\n", at[strlen(word)]) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * Broken: a key of the tables missing from conf/certkeeper.conf, or its
+ * documented "Default: X" not the default the table applies.
+ */
+static void
+test_tables_documented(void **state)
+{
+	char path[PATH_MAX], line[1024], block[8192] = "", sect[64] = "", want[128];
+	const struct section_def *sd;
+	const struct key_def *k;
+	size_t i, j, len;
+	int found, failures = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/conf/certkeeper.conf", top_srcdir());
+	for (i = 0; i < ck_cfg_nsections; i++) {
+		sd = &ck_cfg_sections[i];
+		assert_true(sd->nkeys > 0);
+		for (j = 0; j < sd->nkeys; j++) {
+			k = &sd->keys[j];
+			assert_non_null(k->doc);
+			assert_non_null(k->set);
+			assert_non_null(fp = fopen(path, "r"));
+			found = 0;
+			block[0] = sect[0] = '\0';
+			while (!found && fgets(line, sizeof(line), fp) != NULL) {
+				len = strlen(line);
+				if (line[0] == '[' || strncmp(line, "#[", 2) == 0) {
+					snprintf(sect, sizeof(sect), "%s", line + (line[0] == '#') + 1);
+					block[0] = '\0';
+				} else if (sets_key(line, k->name) &&
+				    strncmp(sect, sd->name, strlen(sd->name)) == 0 &&
+				    (sd->named || sect[strlen(sd->name)] == ']'))
+					found = 1;
+				else if (line[0] == '#' && strlen(block) + len < sizeof(block))
+					strcat(block, line);
+				else if (line[0] != '#')
+					block[0] = '\0';
+			}
+			fclose(fp);
+			snprintf(want, sizeof(want), "Default: %s", k->def != NULL ? k->def : "");
+			if (!found) {
+				print_error("[%s] %s: not in %s\n", sd->name, k->name, path);
+				failures++;
+			} else if (k->def != NULL && !has_word(block, want)) {
+				print_error("[%s] %s: the comment above it lacks \"%s\"\n", sd->name,
+				    k->name, want);
+				failures++;
+			}
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -411,6 +494,7 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_bom_crlf),
 		cmocka_unit_test(test_example_conf),
+		cmocka_unit_test(test_tables_documented),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_ca_bundle),
