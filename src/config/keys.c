@@ -16,6 +16,9 @@
 #include "internal.h"
 
 #define DOMAINS_MAX		100
+/* order_timeout, in seconds */
+#define ORDER_TIMEOUT_MIN	1
+#define ORDER_TIMEOUT_MAX	3600
 
 /* Replaces *field with a copy of value; returns 0, or -1 (recorded) when out of memory. */
 static int
@@ -73,6 +76,60 @@ has_space(const char *s)
 	for (; *s != '\0'; s++)
 		if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s))
 			return 1;
+	return 0;
+}
+
+/* Reads the digits at *s; -1 when there are none or they overflow (both: "not a number"). */
+static int
+parse_number(const char **s, long *out)
+{
+	const char *d = *s;
+	long n = 0;
+
+	if (!isdigit((unsigned char)*d))
+		return -1;
+	for (; isdigit((unsigned char)*d); d++) {
+		if (n > (LONG_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (*d - '0');
+	}
+	*s = d;
+	*out = n;
+	return 0;
+}
+
+/*
+ * The one duration syntax of the file: N followed by s, m, h or d, nothing
+ * else; *secs may be 0, the caller knows its range.  -1 when value is not a
+ * duration or its seconds overflow a long.
+ */
+static int
+parse_duration(const char *value, long *secs)
+{
+	const char *s = value;
+	long n, unit;
+
+	if (parse_number(&s, &n) < 0 || s[0] == '\0' || s[1] != '\0')
+		return -1;
+	switch (*s) {
+	case 's':
+		unit = 1;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (n > LONG_MAX / unit)
+		return -1;
+	*secs = n * unit;
 	return 0;
 }
 
@@ -148,6 +205,24 @@ set_account_key(struct parse *p, const char *key, const char *value)
 	return parse_key_type(p, key, value, mask, &p->cfg->account_key);
 }
 
+/* order_timeout: a duration of 1s..1h that bounds how long one order waits for the CA. */
+static int
+set_order_timeout(struct parse *p, const char *key, const char *value)
+{
+	char q[QUOTE_BUF];
+	long secs;
+
+	if (parse_duration(value, &secs) < 0)
+		return ck_cfg_fail(p, p->lineno,
+		    "%s: \"%s\" is not a duration (N followed by s, m, h or d)", key,
+		    ck_cfg_quote(q, sizeof(q), value));
+	if (secs < ORDER_TIMEOUT_MIN || secs > ORDER_TIMEOUT_MAX)
+		return ck_cfg_fail(p, p->lineno, "%s: duration \"%s\" is outside 1s..1h", key,
+		    ck_cfg_quote(q, sizeof(q), value));
+	p->cfg->order_timeout = secs;
+	return 0;
+}
+
 static const struct key_def acme_keys[] = {
 	/* name, parser, default (parsed when the key is absent), required?, what it is */
 	{ "directory", set_directory, NULL, KEY_REQUIRED, "the CA's ACME directory URL (https://)" },
@@ -155,6 +230,7 @@ static const struct key_def acme_keys[] = {
 	{ "contact", set_contact, NULL, KEY_OPTIONAL, "mailto: URI sent with the account" },
 	{ "state_dir", set_state_dir, CK_DEFAULT_STATE_DIR, KEY_OPTIONAL, "accounts, keys, certs" },
 	{ "account_key", set_account_key, "ec-p256", KEY_OPTIONAL, "the ACME account's key type" },
+	{ "order_timeout", set_order_timeout, "90s", KEY_OPTIONAL, "how long one order may wait" },
 };
 
 /* --- [tpm] --------------------------------------------------------------- */
@@ -346,23 +422,19 @@ set_http_port(struct parse *p, const char *key, const char *value)
 	return 0;
 }
 
-/* renew_before: "N%" (1..99) or N followed by s, m, h or d; sets one field, clears the other. */
+/* renew_before: "N%" (1..99) or a duration; sets one field, clears the other. */
 static int
 set_renew_before(struct parse *p, const char *key, const char *value)
 {
 	struct ck_cert_config *cc = cur_cert(p);
+	size_t len = strlen(value);
 	char q[QUOTE_BUF];
-	const char *s;
-	long n = 0, unit;
+	const char *s = value;
+	long n;
 
-	for (s = value; isdigit((unsigned char)*s); s++) {
-		if (n > LONG_MAX / 10 - 10)
+	if (len > 1 && value[len - 1] == '%') {
+		if (parse_number(&s, &n) < 0 || s != value + len - 1)
 			goto bad;
-		n = n * 10 + (*s - '0');
-	}
-	if (s == value || s[0] == '\0' || s[1] != '\0')
-		goto bad;
-	if (*s == '%') {
 		if (n < 1 || n > 99)
 			return ck_cfg_fail(p, p->lineno, "%s: share \"%s\" is outside 1%%..99%%", key,
 			    ck_cfg_quote(q, sizeof(q), value));
@@ -370,28 +442,12 @@ set_renew_before(struct parse *p, const char *key, const char *value)
 		cc->renew_before_secs = 0;
 		return 0;
 	}
-	switch (*s) {
-	case 's':
-		unit = 1;
-		break;
-	case 'm':
-		unit = 60;
-		break;
-	case 'h':
-		unit = 3600;
-		break;
-	case 'd':
-		unit = 86400;
-		break;
-	default:
+	if (parse_duration(value, &n) < 0)
 		goto bad;
-	}
 	if (n < 1)
 		return ck_cfg_fail(p, p->lineno, "%s: duration \"%s\" must be positive", key,
 		    ck_cfg_quote(q, sizeof(q), value));
-	if (n > LONG_MAX / unit)
-		goto bad;
-	cc->renew_before_secs = n * unit;
+	cc->renew_before_secs = n;
 	cc->renew_before_pct = 0;
 	return 0;
 bad:
@@ -487,7 +543,7 @@ close_cert(struct parse *p)
 	return 0;
 }
 
-/* --- the sections ------------------------------------------------------- */
+/* --- the sections -------------------------------------------------------- */
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
 

@@ -360,6 +360,61 @@ test_tables_documented(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* Writes text to a fresh file under dir; returns its path in path. */
+static void
+write_conf(char *path, size_t len, const char *dir, const char *text)
+{
+	FILE *fp;
+
+	snprintf(path, len, "%s/c.conf", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	assert_true(fputs(text, fp) >= 0);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Broken: order_timeout's default (90 s), its units, or its bounds (1s and 1h both allowed). */
+static void
+test_order_timeout(void **state)
+{
+	static const struct {
+		const char *value;
+		long secs;
+	} good[] = {
+		{ "1s", 1 }, { "90s", 90 }, { "2m", 120 }, { "5m", 300 }, { "007s", 7 },
+		{ "59m", 3540 }, { "60m", 3600 }, { "1h", 3600 }, { "3600s", 3600 },
+	};
+	char tmpl[] = "/tmp/ck-config-XXXXXX", path[PATH_MAX], text[512];
+	struct ck_config *cfg;
+	size_t i;
+
+	cfg = load_good("good-minimal.conf");
+	assert_int_equal(cfg->order_timeout, 90);
+	ck_config_free(cfg);
+	cfg = load_good("good-order-timeout.conf");
+	assert_int_equal(cfg->order_timeout, 5 * 60);
+	ck_config_free(cfg);
+	snprintf(path, sizeof(path), "%s/conf/certkeeper.conf", top_srcdir());
+	cfg = NULL;
+	if (ck_config_load(path, &cfg) != 0)
+		fail_msg("%s", ck_last_error());
+	assert_int_equal(cfg->order_timeout, 90);
+	ck_config_free(cfg);
+
+	assert_non_null(mkdtemp(tmpl));
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "[acme]\ndirectory = https://localhost:14000/dir\n"
+		    "order_timeout = %s\n[cert:x]\ndomains = x.example.com\n", good[i].value);
+		write_conf(path, sizeof(path), tmpl, text);
+		cfg = NULL;
+		if (ck_config_load(path, &cfg) != 0)
+			fail_msg("order_timeout = %s: %s", good[i].value, ck_last_error());
+		assert_int_equal(cfg->order_timeout, good[i].secs);
+		ck_config_free(cfg);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(rmdir(tmpl), 0);
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -495,6 +550,7 @@ main(void)
 		cmocka_unit_test(test_bom_crlf),
 		cmocka_unit_test(test_example_conf),
 		cmocka_unit_test(test_tables_documented),
+		cmocka_unit_test(test_order_timeout),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_ca_bundle),
