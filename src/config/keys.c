@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "certkeeper/keys/tpm.h"
+#include "certkeeper/util/limits.h"
 #include "internal.h"
 
-#define DOMAINS_MAX		100
 /* order_timeout, in seconds */
 #define ORDER_TIMEOUT_MIN	1
 #define ORDER_TIMEOUT_MAX	3600
@@ -346,8 +346,11 @@ add_domain(struct parse *p, const char *key, char *name, const char *value)
 		if (strcmp(cc->domains[i], name) == 0)
 			return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is listed twice", key,
 			    ck_cfg_quote(q, sizeof(q), name));
-	if (cc->ndomains == DOMAINS_MAX)
-		return ck_cfg_fail(p, p->lineno, "%s: more than %d names", key, DOMAINS_MAX);
+	/* The ACME client and the challenge solvers handle this many names, no more. */
+	if (cc->ndomains == CK_MAX_IDENTIFIERS)
+		return ck_cfg_fail(p, p->lineno,
+		    "%s: more than %d names (the most one certificate can carry)", key,
+		    CK_MAX_IDENTIFIERS);
 	if ((grown = realloc(cc->domains, (cc->ndomains + 1) * sizeof(*grown))) == NULL)
 		return ck_cfg_fail(p, p->lineno, "realloc: out of memory");
 	cc->domains = grown;

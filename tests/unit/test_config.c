@@ -23,6 +23,7 @@
 #include <ini.h>
 
 #include "certkeeper/config/config.h"
+#include "certkeeper/util/limits.h"
 #include "certkeeper/util/log.h"
 #include "../../src/config/internal.h"
 
@@ -415,6 +416,56 @@ test_order_timeout(void **state)
 	assert_int_equal(rmdir(tmpl), 0);
 }
 
+/* Writes a config whose one certificate has n names d1.example ... dN.example. */
+static void
+write_domains_conf(char *path, size_t len, const char *dir, int n)
+{
+	char text[8192], name[32];
+	size_t used;
+	int i;
+
+	used = (size_t)snprintf(text, sizeof(text),
+	    "[acme]\ndirectory = https://localhost:14000/dir\n[cert:many]\ndomains = ");
+	for (i = 1; i <= n; i++) {
+		snprintf(name, sizeof(name), "%sd%d.example", i > 1 ? ", " : "", i);
+		assert_true(used + strlen(name) + 2 < sizeof(text));
+		strcat(text + used, name);
+		used += strlen(name);
+	}
+	strcat(text + used, "\n");
+	/* One line, so it must stay under the line limit to test the name limit. */
+	assert_true(used < 4096);
+	write_conf(path, len, dir, text);
+}
+
+/* Broken: the config's name limit differs from CK_MAX_IDENTIFIERS, or the refusal is unclear. */
+static void
+test_max_domains(void **state)
+{
+	char tmpl[] = "/tmp/ck-config-XXXXXX", path[PATH_MAX], expected[PATH_MAX + 128];
+	struct ck_config *cfg = NULL;
+
+	assert_int_equal(CK_MAX_IDENTIFIERS, 100);
+	assert_non_null(mkdtemp(tmpl));
+	write_domains_conf(path, sizeof(path), tmpl, CK_MAX_IDENTIFIERS);
+	if (ck_config_load(path, &cfg) != 0)
+		fail_msg("%s", ck_last_error());
+	assert_int_equal(cfg->certs[0].ndomains, CK_MAX_IDENTIFIERS);
+	assert_string_equal(cfg->certs[0].domains[0], "d1.example");
+	assert_string_equal(cfg->certs[0].domains[CK_MAX_IDENTIFIERS - 1], "d100.example");
+	ck_config_free(cfg);
+
+	write_domains_conf(path, sizeof(path), tmpl, CK_MAX_IDENTIFIERS + 1);
+	cfg = NULL;
+	assert_int_equal(ck_config_load(path, &cfg), -1);
+	assert_null(cfg);
+	snprintf(expected, sizeof(expected),
+	    "%s:4: domains: more than 100 names (the most one certificate can carry)", path);
+	assert_string_equal(ck_last_error(), expected);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(tmpl), 0);
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -551,6 +602,7 @@ main(void)
 		cmocka_unit_test(test_example_conf),
 		cmocka_unit_test(test_tables_documented),
 		cmocka_unit_test(test_order_timeout),
+		cmocka_unit_test(test_max_domains),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_ca_bundle),
