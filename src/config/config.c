@@ -164,11 +164,79 @@ open_section(struct parse *p, const char *s)
 	p->sectname[len] = '\0';
 	return 0;
 }
+
+/* --- libinih glue -------------------------------------------------------- */
+
+#if HAVE_DECL_INI_MAX_LINE
+/*
+ * Debian's libinih makes the line buffer size a run-time setting (a stack
+ * VLA of ini_max_line bytes); the default 200 is too short for a long
+ * domains list.  Set for one parse; returns the value to restore.
+ */
+static int
+ini_line_begin(void)
+{
+	int saved = ini_max_line;
+
+	ini_max_line = CONFIG_LINE_MAX + 3;
+	return saved;
+}
+
+/* Restores what ini_line_begin() changed: other users of libinih keep their setting. */
+static void
+ini_line_end(int saved)
+{
+	ini_max_line = saved;
+}
+#else
+/* Upstream libinih fixes its buffer when it is built; read_line() honours it instead. */
+static int
+ini_line_begin(void)
+{
+	return 0;
+}
+
+/* Nothing was changed. */
+static void
+ini_line_end(int saved)
+{
+}
+#endif
+
+/*
+ * The longest line libinih can take in a buffer of num bytes: with our '\n',
+ * its '\0' and, as ini.h asks, one byte to spare.  A build that grows its
+ * heap buffer (INI_ALLOW_REALLOC) grows it up to INI_MAX_LINE.
+ */
+static size_t
+ini_line_limit(int num)
+{
+#if !HAVE_DECL_INI_MAX_LINE && INI_ALLOW_REALLOC && !INI_USE_STACK
+	num = INI_MAX_LINE;
+#endif
+	return num > 3 ? (size_t)num - 3 : 0;
+}
+
+/* Copies the next piece of the pending line into libinih's buffer, as fgets() would. */
+static char *
+deliver(struct parse *p, char *str, int num)
+{
+	size_t n = p->npend < (size_t)num - 1 ? p->npend : (size_t)num - 1;
+
+	memcpy(str, p->pend, n);
+	str[n] = '\0';
+	p->pend += n;
+	p->npend -= n;
+	return str;
+}
+
 /*
  * ini_reader: hands libinih one physical line (leading blanks removed, so
  * that an indented line is never taken as a continuation of the previous
- * value), after noting its number and any section header.  NULL ends the
- * parse, also after the first error.
+ * value), after noting its number and any section header.  It behaves as
+ * fgets() on libinih's buffer (line and '\n', split when it does not fit),
+ * so every libinih build sees whole lines.  NULL ends the parse, also after
+ * the first error.
  */
 static char *
 read_line(char *str, int num, void *stream)
@@ -178,15 +246,21 @@ read_line(char *str, int num, void *stream)
 	int c, any = 0, nul = 0, toolong = 0;
 	char *s;
 
+	if (num < 4) {
+		ck_cfg_fail(p, 0, "ini_parse_stream: a line buffer of only %d bytes", num);
+		return NULL;
+	}
 	if (p->failed)
 		return NULL;
+	if (p->npend > 0)
+		return deliver(p, str, num);
 	while ((c = getc(p->fp)) != EOF) {
 		any = 1;
 		if (c == '\n')
 			break;
 		if (c == '\0')
 			nul = 1;
-		if (len < sizeof(p->line) - 1)
+		if (len < CONFIG_LINE_MAX + 1)
 			p->line[len++] = (char)c;
 		else
 			toolong = 1;
@@ -208,15 +282,25 @@ read_line(char *str, int num, void *stream)
 		s += 3;
 	while (isspace((unsigned char)*s))
 		s++;
-	max = (size_t)num - 1 < CONFIG_LINE_MAX ? (size_t)num - 1 : CONFIG_LINE_MAX;
-	if (toolong || strlen(s) > max) {
-		ck_cfg_fail(p, p->lineno, "line longer than %zu characters", max);
+	max = ini_line_limit(num);
+	if (max < CONFIG_LINE_MAX && (toolong || strlen(s) > max)) {
+		ck_cfg_fail(p, p->lineno,
+		    "line longer than %zu characters (this libinih build's line limit)", max);
+		return NULL;
+	}
+	if (toolong || strlen(s) > CONFIG_LINE_MAX) {
+		ck_cfg_fail(p, p->lineno, "line longer than %d characters", CONFIG_LINE_MAX);
 		return NULL;
 	}
 	if (*s == '[' && open_section(p, s) < 0)
 		return NULL;
-	memcpy(str, s, strlen(s) + 1);
-	return str;
+	/* p->line has room: s ends at most at p->line[CONFIG_LINE_MAX + 1]. */
+	len = strlen(s);
+	s[len] = '\n';
+	s[len + 1] = '\0';
+	p->pend = s;
+	p->npend = len + 1;
+	return deliver(p, str, num);
 }
 
 /* ini_handler: applies one key of the current section; libinih's section name is not used. */
@@ -276,7 +360,7 @@ int
 ck_config_load(const char *path, struct ck_config **out)
 {
 	struct parse *p = NULL;
-	int saved_max_line = ini_max_line, ret, rc = -1;
+	int saved_max_line, ret, rc = -1;
 
 	*out = NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -295,14 +379,9 @@ ck_config_load(const char *path, struct ck_config **out)
 		ck_error_errno("%s: cannot open", path);
 		goto out;
 	}
-	/*
-	 * Debian's libinih makes the line buffer size a run-time setting (a
-	 * stack VLA of ini_max_line bytes); the default 200 is too short for a
-	 * long domains list.  Set it for this parse only.
-	 */
-	ini_max_line = CONFIG_LINE_MAX + 3;
+	saved_max_line = ini_line_begin();
 	ret = ini_parse_stream(read_line, p, handle_key, p);
-	ini_max_line = saved_max_line;
+	ini_line_end(saved_max_line);
 	if (ret > 0 && ret < p->errline) {
 		/*
 		 * libinih found a line that is neither a section, a key nor a

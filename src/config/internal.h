@@ -60,8 +60,10 @@ extern const size_t ck_cfg_nsections;
 struct parse {
 	const char *path;
 	FILE *fp;
-	char line[CONFIG_LINE_MAX + 2];
+	char line[CONFIG_LINE_MAX + 3];		/* a line, its '\n' and '\0' */
 	int lineno;
+	const char *pend;		/* what libinih's buffer could not take yet */
+	size_t npend;
 
 	struct ck_config *cfg;
 	const struct section_def *sect;		/* NULL: none open */

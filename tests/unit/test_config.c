@@ -573,6 +573,47 @@ test_ca_bundle(void **state)
 	ck_config_free(cfg);
 }
 
+/* Writes a config whose contact line is "contact = mailto:a...a", len characters after indent. */
+static void
+write_long_contact_conf(char *path, size_t len, const char *dir, const char *indent, size_t n)
+{
+	static char text[3 * 4096];
+	size_t used;
+
+	used = (size_t)snprintf(text, sizeof(text),
+	    "[acme]\ndirectory = https://localhost:14000/dir\n%scontact = mailto:", indent);
+	assert_true(n > 17 && used + n - 17 + 64 < sizeof(text));
+	memset(text + used, 'a', n - 17);
+	used += n - 17;
+	snprintf(text + used, sizeof(text) - used, "\n[cert:x]\ndomains = x.example.com\n");
+	write_conf(path, len, dir, text);
+}
+
+/* Broken: the 4096-character line limit (not counting one blank of indentation) moved. */
+static void
+test_line_limit_edge(void **state)
+{
+	char tmpl[] = "/tmp/ck-config-XXXXXX", path[PATH_MAX], expected[PATH_MAX + 64];
+	struct ck_config *cfg = NULL;
+
+	assert_non_null(mkdtemp(tmpl));
+	write_long_contact_conf(path, sizeof(path), tmpl, " ", 4096);
+	if (ck_config_load(path, &cfg) != 0)
+		fail_msg("%s", ck_last_error());
+	assert_int_equal(strlen(cfg->contact), 4096 - strlen("contact = "));
+	ck_config_free(cfg);
+
+	write_long_contact_conf(path, sizeof(path), tmpl, "", 4097);
+	cfg = NULL;
+	assert_int_equal(ck_config_load(path, &cfg), -1);
+	assert_null(cfg);
+	snprintf(expected, sizeof(expected), "%s:3: line longer than 4096 characters", path);
+	assert_string_equal(ck_last_error(), expected);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(tmpl), 0);
+}
+
+#if HAVE_DECL_INI_MAX_LINE
 /* Broken: the loader leaves libinih's process-wide line length changed. */
 static void
 test_libinih_setting_restored(void **state)
@@ -588,6 +629,7 @@ test_libinih_setting_restored(void **state)
 	assert_int_equal(ini_max_line, before);
 	ck_config_free(NULL);
 }
+#endif
 
 int
 main(void)
@@ -603,10 +645,13 @@ main(void)
 		cmocka_unit_test(test_tables_documented),
 		cmocka_unit_test(test_order_timeout),
 		cmocka_unit_test(test_max_domains),
+		cmocka_unit_test(test_line_limit_edge),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_ca_bundle),
+#if HAVE_DECL_INI_MAX_LINE
 		cmocka_unit_test(test_libinih_setting_restored),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
