@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <ini.h>
+#include <openssl/crypto.h>
 
 #include "internal.h"
 
@@ -58,6 +59,7 @@ ck_cfg_quote(char *buf, size_t buflen, const char *s)
 
 /* --- sections ------------------------------------------------------------ */
 
+/* Cross-key checks point at the line of the key at fault, not at the section. */
 int
 ck_cfg_key_line(const struct parse *p, const char *key)
 {
@@ -250,6 +252,8 @@ read_line(char *str, int num, void *stream)
 		ck_cfg_fail(p, 0, "ini_parse_stream: a line buffer of only %d bytes", num);
 		return NULL;
 	}
+	/* What libinih held from the last line may be owner_auth: leave none of it. */
+	OPENSSL_cleanse(str, (size_t)num);
 	if (p->failed)
 		return NULL;
 	if (p->npend > 0)
@@ -356,6 +360,7 @@ finish(struct parse *p)
 	return 0;
 }
 
+/* The whole file or nothing: *out stays NULL unless every section and key is valid. */
 int
 ck_config_load(const char *path, struct ck_config **out)
 {
@@ -407,11 +412,13 @@ out:
 		ck_config_free(p->cfg);
 		free(p->seen);
 		free(p->headers);
-		free(p);
+		/* p->line may still hold the owner_auth line. */
+		OPENSSL_clear_free(p, sizeof(*p));
 	}
 	return rc;
 }
 
+/* Frees what ck_config_load() made, wiping the owner password first; NULL is allowed. */
 void
 ck_config_free(struct ck_config *cfg)
 {
@@ -434,11 +441,14 @@ ck_config_free(struct ck_config *cfg)
 	free(cfg->state_dir);
 	free(cfg->tpm_tcti);
 	free(cfg->tpm_parent);
-	free(cfg->tpm_owner_auth);
+	/* The owner password must not outlive the configuration in freed memory. */
+	if (cfg->tpm_owner_auth != NULL)
+		OPENSSL_clear_free(cfg->tpm_owner_auth, strlen(cfg->tpm_owner_auth));
 	free(cfg->tpm_owner_auth_file);
 	free(cfg);
 }
 
+/* Names are case-sensitive, as the state directories they name are. */
 const struct ck_cert_config *
 ck_config_cert(const struct ck_config *cfg, const char *name)
 {
@@ -450,6 +460,7 @@ ck_config_cert(const struct ck_config *cfg, const char *name)
 	return NULL;
 }
 
+/* Only then need the TPM be reached: a [tpm] section alone does not count. */
 int
 ck_config_uses_tpm(const struct ck_config *cfg)
 {

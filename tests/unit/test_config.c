@@ -27,6 +27,25 @@
 #include "certkeeper/util/log.h"
 #include "../../src/config/internal.h"
 
+/*
+ * CRYPTO_clear_free (behind OPENSSL_clear_free) is wrapped at link time:
+ * the wrapper keeps a copy of each short buffer it is asked to wipe.
+ */
+void __real_CRYPTO_clear_free(void *ptr, size_t num, const char *file, int line);
+void __wrap_CRYPTO_clear_free(void *ptr, size_t num, const char *file, int line);
+static char wiped[8][64];
+static size_t nwiped;
+
+void
+__wrap_CRYPTO_clear_free(void *ptr, size_t num, const char *file, int line)
+{
+	if (ptr != NULL && num < sizeof(wiped[0]) && nwiped < sizeof(wiped) / sizeof(wiped[0])) {
+		memcpy(wiped[nwiped], ptr, num);
+		wiped[nwiped++][num] = '\0';
+	}
+	__real_CRYPTO_clear_free(ptr, num, file, line);
+}
+
 /* Fewer bad files than this means the data directory was not found or lost files. */
 #define MIN_BAD_FILES 70
 
@@ -613,6 +632,23 @@ test_line_limit_edge(void **state)
 	assert_int_equal(rmdir(tmpl), 0);
 }
 
+/* Broken: the owner password left in freed memory by ck_config_free(). */
+static void
+test_owner_auth_wiped(void **state)
+{
+	struct ck_config *cfg = load_good("good-owner-auth.conf");
+	size_t i;
+	int found = 0;
+
+	assert_string_equal(cfg->tpm_owner_auth, "two words");
+	nwiped = 0;
+	ck_config_free(cfg);
+	for (i = 0; i < nwiped; i++)
+		if (strcmp(wiped[i], "two words") == 0)
+			found = 1;
+	assert_true(found);
+}
+
 #if HAVE_DECL_INI_MAX_LINE
 /* Broken: the loader leaves libinih's process-wide line length changed. */
 static void
@@ -649,6 +685,7 @@ main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_ca_bundle),
+		cmocka_unit_test(test_owner_auth_wiped),
 #if HAVE_DECL_INI_MAX_LINE
 		cmocka_unit_test(test_libinih_setting_restored),
 #endif

@@ -53,6 +53,7 @@ struct ck_config {
 
 /* Loads and validates path; on error prints FILE:LINE: message and returns -1. */
 int ck_config_load(const char *path, struct ck_config **out);
+/* Frees cfg (NULL is fine), wiping tpm_owner_auth before its memory is freed. */
 void ck_config_free(struct ck_config *cfg);
 /* The certificate section named name, or NULL. */
 const struct ck_cert_config *ck_config_cert(const struct ck_config *cfg, const char *name);
