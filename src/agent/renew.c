@@ -123,7 +123,7 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 	req.csr = csr;
 	req.csrlen = csrlen;
 	req.solver = solver;
-	req.timeout = 0;	// MERGE: s->cfg->order_timeout
+	req.timeout = s->cfg->order_timeout;
 	if (ck_acme_order(acme, &req, &pem, &pemlen) != 0)
 		goto out;
 	ck_solver_free(solver);

@@ -1,5 +1,6 @@
 /*
- * test_config.c: the configuration loader (src/config.c).
+ * test_config.c: the configuration loader (src/config/config.c) and its key
+ * tables (src/config/keys.c).
  *
  * Good files under tests/unit/data/config/good-*.conf are loaded and their
  * values checked; every bad-*.conf must fail with exactly the message in
@@ -22,7 +23,28 @@
 #include <ini.h>
 
 #include "certkeeper/config/config.h"
+#include "certkeeper/util/limits.h"
 #include "certkeeper/util/log.h"
+#include "../../src/config/internal.h"
+
+/*
+ * CRYPTO_clear_free (behind OPENSSL_clear_free) is wrapped at link time:
+ * the wrapper keeps a copy of each short buffer it is asked to wipe.
+ */
+void __real_CRYPTO_clear_free(void *ptr, size_t num, const char *file, int line);
+void __wrap_CRYPTO_clear_free(void *ptr, size_t num, const char *file, int line);
+static char wiped[8][64];
+static size_t nwiped;
+
+void
+__wrap_CRYPTO_clear_free(void *ptr, size_t num, const char *file, int line)
+{
+	if (ptr != NULL && num < sizeof(wiped[0]) && nwiped < sizeof(wiped) / sizeof(wiped[0])) {
+		memcpy(wiped[nwiped], ptr, num);
+		wiped[nwiped++][num] = '\0';
+	}
+	__real_CRYPTO_clear_free(ptr, num, file, line);
+}
 
 /* Fewer bad files than this means the data directory was not found or lost files. */
 #define MIN_BAD_FILES 70
@@ -277,6 +299,192 @@ test_example_conf(void **state)
 	ck_config_free(cfg);
 }
 
+/* Non-zero when line is "KEY =" or "#KEY =" (a setting or a commented-out one). */
+static int
+sets_key(const char *line, const char *key)
+{
+	size_t len = strlen(key);
+
+	if (*line == '#')
+		line++;
+	if (strncmp(line, key, len) != 0)
+		return 0;
+	for (line += len; *line == ' ' || *line == '\t'; line++)
+		;
+	return *line == '=';
+}
+
+/* Non-zero when text has word, not followed by more of a value (so "80" is not "8080"). */
+static int
+has_word(const char *text, const char *word)
+{
+	const char *at;
+
+	for (at = strstr(text, word); at != NULL; at = strstr(at + 1, word))
+		if (strchr(" \t\r\n", at[strlen(word)]) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * Broken: a key of the tables missing from conf/certkeeper.conf, or its
+ * documented "Default: X" not the default the table applies.
+ */
+static void
+test_tables_documented(void **state)
+{
+	char path[PATH_MAX], line[1024], block[8192] = "", sect[64] = "", want[128];
+	const struct section_def *sd;
+	const struct key_def *k;
+	size_t i, j, len;
+	int found, failures = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/conf/certkeeper.conf", top_srcdir());
+	for (i = 0; i < ck_cfg_nsections; i++) {
+		sd = &ck_cfg_sections[i];
+		assert_true(sd->nkeys > 0);
+		for (j = 0; j < sd->nkeys; j++) {
+			k = &sd->keys[j];
+			assert_non_null(k->doc);
+			assert_non_null(k->set);
+			assert_non_null(fp = fopen(path, "r"));
+			found = 0;
+			block[0] = sect[0] = '\0';
+			while (!found && fgets(line, sizeof(line), fp) != NULL) {
+				len = strlen(line);
+				if (line[0] == '[' || strncmp(line, "#[", 2) == 0) {
+					snprintf(sect, sizeof(sect), "%s", line + (line[0] == '#') + 1);
+					block[0] = '\0';
+				} else if (sets_key(line, k->name) &&
+				    strncmp(sect, sd->name, strlen(sd->name)) == 0 &&
+				    (sd->named || sect[strlen(sd->name)] == ']'))
+					found = 1;
+				else if (line[0] == '#' && strlen(block) + len < sizeof(block))
+					strcat(block, line);
+				else if (line[0] != '#')
+					block[0] = '\0';
+			}
+			fclose(fp);
+			snprintf(want, sizeof(want), "Default: %s", k->def != NULL ? k->def : "");
+			if (!found) {
+				print_error("[%s] %s: not in %s\n", sd->name, k->name, path);
+				failures++;
+			} else if (k->def != NULL && !has_word(block, want)) {
+				print_error("[%s] %s: the comment above it lacks \"%s\"\n", sd->name,
+				    k->name, want);
+				failures++;
+			}
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+/* Writes text to a fresh file under dir; returns its path in path. */
+static void
+write_conf(char *path, size_t len, const char *dir, const char *text)
+{
+	FILE *fp;
+
+	snprintf(path, len, "%s/c.conf", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	assert_true(fputs(text, fp) >= 0);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Broken: order_timeout's default (90 s), its units, or its bounds (1s and 1h both allowed). */
+static void
+test_order_timeout(void **state)
+{
+	static const struct {
+		const char *value;
+		long secs;
+	} good[] = {
+		{ "1s", 1 }, { "90s", 90 }, { "2m", 120 }, { "5m", 300 }, { "007s", 7 },
+		{ "59m", 3540 }, { "60m", 3600 }, { "1h", 3600 }, { "3600s", 3600 },
+	};
+	char tmpl[] = "/tmp/ck-config-XXXXXX", path[PATH_MAX], text[512];
+	struct ck_config *cfg;
+	size_t i;
+
+	cfg = load_good("good-minimal.conf");
+	assert_int_equal(cfg->order_timeout, 90);
+	ck_config_free(cfg);
+	cfg = load_good("good-order-timeout.conf");
+	assert_int_equal(cfg->order_timeout, 5 * 60);
+	ck_config_free(cfg);
+	snprintf(path, sizeof(path), "%s/conf/certkeeper.conf", top_srcdir());
+	cfg = NULL;
+	if (ck_config_load(path, &cfg) != 0)
+		fail_msg("%s", ck_last_error());
+	assert_int_equal(cfg->order_timeout, 90);
+	ck_config_free(cfg);
+
+	assert_non_null(mkdtemp(tmpl));
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "[acme]\ndirectory = https://localhost:14000/dir\n"
+		    "order_timeout = %s\n[cert:x]\ndomains = x.example.com\n", good[i].value);
+		write_conf(path, sizeof(path), tmpl, text);
+		cfg = NULL;
+		if (ck_config_load(path, &cfg) != 0)
+			fail_msg("order_timeout = %s: %s", good[i].value, ck_last_error());
+		assert_int_equal(cfg->order_timeout, good[i].secs);
+		ck_config_free(cfg);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(rmdir(tmpl), 0);
+}
+
+/* Writes a config whose one certificate has n names d1.example ... dN.example. */
+static void
+write_domains_conf(char *path, size_t len, const char *dir, int n)
+{
+	char text[8192], name[32];
+	size_t used;
+	int i;
+
+	used = (size_t)snprintf(text, sizeof(text),
+	    "[acme]\ndirectory = https://localhost:14000/dir\n[cert:many]\ndomains = ");
+	for (i = 1; i <= n; i++) {
+		snprintf(name, sizeof(name), "%sd%d.example", i > 1 ? ", " : "", i);
+		assert_true(used + strlen(name) + 2 < sizeof(text));
+		strcat(text + used, name);
+		used += strlen(name);
+	}
+	strcat(text + used, "\n");
+	/* One line, so it must stay under the line limit to test the name limit. */
+	assert_true(used < 4096);
+	write_conf(path, len, dir, text);
+}
+
+/* Broken: the config's name limit differs from CK_MAX_IDENTIFIERS, or the refusal is unclear. */
+static void
+test_max_domains(void **state)
+{
+	char tmpl[] = "/tmp/ck-config-XXXXXX", path[PATH_MAX], expected[PATH_MAX + 128];
+	struct ck_config *cfg = NULL;
+
+	assert_int_equal(CK_MAX_IDENTIFIERS, 100);
+	assert_non_null(mkdtemp(tmpl));
+	write_domains_conf(path, sizeof(path), tmpl, CK_MAX_IDENTIFIERS);
+	if (ck_config_load(path, &cfg) != 0)
+		fail_msg("%s", ck_last_error());
+	assert_int_equal(cfg->certs[0].ndomains, CK_MAX_IDENTIFIERS);
+	assert_string_equal(cfg->certs[0].domains[0], "d1.example");
+	assert_string_equal(cfg->certs[0].domains[CK_MAX_IDENTIFIERS - 1], "d100.example");
+	ck_config_free(cfg);
+
+	write_domains_conf(path, sizeof(path), tmpl, CK_MAX_IDENTIFIERS + 1);
+	cfg = NULL;
+	assert_int_equal(ck_config_load(path, &cfg), -1);
+	assert_null(cfg);
+	snprintf(expected, sizeof(expected),
+	    "%s:4: domains: more than 100 names (the most one certificate can carry)", path);
+	assert_string_equal(ck_last_error(), expected);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(tmpl), 0);
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -384,6 +592,64 @@ test_ca_bundle(void **state)
 	ck_config_free(cfg);
 }
 
+/* Writes a config whose contact line is "contact = mailto:a...a", len characters after indent. */
+static void
+write_long_contact_conf(char *path, size_t len, const char *dir, const char *indent, size_t n)
+{
+	static char text[3 * 4096];
+	size_t used;
+
+	used = (size_t)snprintf(text, sizeof(text),
+	    "[acme]\ndirectory = https://localhost:14000/dir\n%scontact = mailto:", indent);
+	assert_true(n > 17 && used + n - 17 + 64 < sizeof(text));
+	memset(text + used, 'a', n - 17);
+	used += n - 17;
+	snprintf(text + used, sizeof(text) - used, "\n[cert:x]\ndomains = x.example.com\n");
+	write_conf(path, len, dir, text);
+}
+
+/* Broken: the 4096-character line limit (not counting one blank of indentation) moved. */
+static void
+test_line_limit_edge(void **state)
+{
+	char tmpl[] = "/tmp/ck-config-XXXXXX", path[PATH_MAX], expected[PATH_MAX + 64];
+	struct ck_config *cfg = NULL;
+
+	assert_non_null(mkdtemp(tmpl));
+	write_long_contact_conf(path, sizeof(path), tmpl, " ", 4096);
+	if (ck_config_load(path, &cfg) != 0)
+		fail_msg("%s", ck_last_error());
+	assert_int_equal(strlen(cfg->contact), 4096 - strlen("contact = "));
+	ck_config_free(cfg);
+
+	write_long_contact_conf(path, sizeof(path), tmpl, "", 4097);
+	cfg = NULL;
+	assert_int_equal(ck_config_load(path, &cfg), -1);
+	assert_null(cfg);
+	snprintf(expected, sizeof(expected), "%s:3: line longer than 4096 characters", path);
+	assert_string_equal(ck_last_error(), expected);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(tmpl), 0);
+}
+
+/* Broken: the owner password left in freed memory by ck_config_free(). */
+static void
+test_owner_auth_wiped(void **state)
+{
+	struct ck_config *cfg = load_good("good-owner-auth.conf");
+	size_t i;
+	int found = 0;
+
+	assert_string_equal(cfg->tpm_owner_auth, "two words");
+	nwiped = 0;
+	ck_config_free(cfg);
+	for (i = 0; i < nwiped; i++)
+		if (strcmp(wiped[i], "two words") == 0)
+			found = 1;
+	assert_true(found);
+}
+
+#if HAVE_DECL_INI_MAX_LINE
 /* Broken: the loader leaves libinih's process-wide line length changed. */
 static void
 test_libinih_setting_restored(void **state)
@@ -399,6 +665,7 @@ test_libinih_setting_restored(void **state)
 	assert_int_equal(ini_max_line, before);
 	ck_config_free(NULL);
 }
+#endif
 
 int
 main(void)
@@ -411,10 +678,17 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_bom_crlf),
 		cmocka_unit_test(test_example_conf),
+		cmocka_unit_test(test_tables_documented),
+		cmocka_unit_test(test_order_timeout),
+		cmocka_unit_test(test_max_domains),
+		cmocka_unit_test(test_line_limit_edge),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_ca_bundle),
+		cmocka_unit_test(test_owner_auth_wiped),
+#if HAVE_DECL_INI_MAX_LINE
 		cmocka_unit_test(test_libinih_setting_restored),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

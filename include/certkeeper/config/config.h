@@ -40,6 +40,7 @@ struct ck_config {
 	char *contact;			/* NULL: none */
 	char *state_dir;		/* default CK_DEFAULT_STATE_DIR */
 	enum ck_key_type account_key;	/* default ec-p256 */
+	long order_timeout;		/* seconds one order may wait for the CA, 1..3600; default 90 */
 	/* [tpm]: all NULL when absent */
 	char *tpm_tcti;
 	char *tpm_parent;
@@ -52,6 +53,7 @@ struct ck_config {
 
 /* Loads and validates path; on error prints FILE:LINE: message and returns -1. */
 int ck_config_load(const char *path, struct ck_config **out);
+/* Frees cfg (NULL is fine), wiping tpm_owner_auth before its memory is freed. */
 void ck_config_free(struct ck_config *cfg);
 /* The certificate section named name, or NULL. */
 const struct ck_cert_config *ck_config_cert(const struct ck_config *cfg, const char *name);

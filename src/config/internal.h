@@ -1,0 +1,87 @@
+/*
+ * config/internal.h: what the loader (config.c) and the key tables
+ * (keys.c) share; private to src/config/, never installed.
+ *
+ * Names here start with ck_cfg_ (the public API is ck_config_).  Every
+ * section is a row of ck_cfg_sections, every key a row of its section's
+ * table: adding a key is adding a row (and its field and parser if new).
+ * A parser gets the trimmed, non-empty value; it stores it in p->cfg and
+ * returns 0, or records the error with ck_cfg_fail() and returns -1.
+ */
+#ifndef CERTKEEPER_CONFIG_INTERNAL_H
+#define CERTKEEPER_CONFIG_INTERNAL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "certkeeper/config/config.h"
+#include "certkeeper/util/log.h"
+
+/* Longest line accepted; long enough for a list of many domains. */
+#define CONFIG_LINE_MAX		4096
+#define CERT_NAME_MAX		64
+#define QUOTE_MAX		80
+/* Room for a value quoted by ck_cfg_quote(). */
+#define QUOTE_BUF		(QUOTE_MAX + 4)
+
+struct parse;
+
+/* key_def.required */
+enum { KEY_OPTIONAL, KEY_REQUIRED };
+
+struct key_def {
+	const char *name;
+	int (*set)(struct parse *p, const char *key, const char *value);
+	/* Given to set() when the section ends without the key; NULL: none. */
+	const char *def;
+	/* KEY_REQUIRED: a section without the key is refused. */
+	int required;
+	/* One line for readers of the table; conf/certkeeper.conf has the rest. */
+	const char *doc;
+};
+
+struct section_def {
+	const char *name;		/* between the brackets; for a named one, up to NAME */
+	int named;			/* non-zero: [name + NAME], may repeat with other NAMEs */
+	const char *title;		/* for "no TITLE section" */
+	int required;			/* non-zero: the file must have one */
+	const struct key_def *keys;
+	size_t nkeys;
+	/* Starts the section (NAME is "" when not named); NULL: nothing to do. */
+	int (*open)(struct parse *p, const char *name);
+	/* Checks what needs the whole section, after the defaults; NULL: none. */
+	int (*close)(struct parse *p);
+};
+
+/* Every section, in the order of the documentation (keys.c). */
+extern const struct section_def ck_cfg_sections[];
+extern const size_t ck_cfg_nsections;
+
+struct parse {
+	const char *path;
+	FILE *fp;
+	char line[CONFIG_LINE_MAX + 3];		/* a line, its '\n' and '\0' */
+	int lineno;
+	const char *pend;		/* what libinih's buffer could not take yet */
+	size_t npend;
+
+	struct ck_config *cfg;
+	const struct section_def *sect;		/* NULL: none open */
+	char sectname[CERT_NAME_MAX + 8];	/* as written between the brackets */
+	int sectline;
+	int *seen;			/* per key of sect: line where it was set, 0: absent */
+	int *headers;			/* per ck_cfg_sections row: line of its first header, 0: none */
+
+	int failed;
+	int errline;
+	char err[768];
+};
+
+/* Records the first error as "PATH:LINE: message" (no line when line is 0); returns -1. */
+int ck_cfg_fail(struct parse *p, int line, const char *fmt, ...) CK_PRINTF(3, 4);
+/* Makes s printable and short enough to quote in a message; returns buf. */
+const char *ck_cfg_quote(char *buf, size_t buflen, const char *s);
+/* The line where the open section set key, or 0 when it did not (yet). */
+int ck_cfg_key_line(const struct parse *p, const char *key);
+
+#endif
