@@ -63,6 +63,20 @@ interrupted() {
 interrupted processing "(held processing)"
 interrupted stall "(stalled: no answer)"
 
+# order_timeout bounds the wait: an order held processing fails at the
+# deadline with its cause, and nothing changes.
+before=$(cert_snapshot "$certs")
+sed '/^directory = /a order_timeout = 3s' "$proxy_conf" >"$T/timeout.conf"
+grep -q '^order_timeout = 3s$' "$T/timeout.conf" || fail "cannot set order_timeout"
+mitm_start timeout --after-finalize processing
+run_ck 1 -c "$T/timeout.conf" renew --force
+ck_stop "$proxy_pid"
+assert_contains "$(cat "$ERR")" "order: still processing at the order deadline" "stderr at order_timeout"
+assert_eq "$before" "$(cert_snapshot "$certs")" "certificate directory after order_timeout"
+s=$(status_json "$conf")
+assert_eq failure "$(json_get "$s" '.certificates[0].last_result')" "last_result at order_timeout"
+note "order_timeout = 3s: the held order fails at its deadline, installed set unchanged"
+
 # Nothing was left behind that breaks the next run.
 run_ck 0 -c "$conf" renew --force
 note "the next renewal succeeds"
