@@ -106,6 +106,10 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 	memset(&chain, 0, sizeof(chain));
 	memset(&req, 0, sizeof(req));
 	ck_outcome_begin(o);
+	/* The account key is read, or made and saved, before the CA is contacted. */
+	ck_outcome_step(o, CK_ERR_STORE);
+	if (ck_session_account(s, 1) != 0)
+		goto out;
 	ck_outcome_step(o, CK_ERR_CA);
 	if (ck_session_acme(s, 1, &acme) != 0)
 		goto out;

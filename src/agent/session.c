@@ -96,6 +96,14 @@ out:
 }
 
 int
+ck_session_account(struct ck_session *s, int create)
+{
+	if (s->account != NULL)
+		return 0;
+	return load_account_key(s, create, &s->account_url);
+}
+
+int
 ck_session_acme(struct ck_session *s, int create, struct ck_acme **out)
 {
 	char *url = NULL;
@@ -105,7 +113,7 @@ ck_session_acme(struct ck_session *s, int create, struct ck_acme **out)
 		*out = s->acme;
 		return 0;
 	}
-	if (s->account == NULL && load_account_key(s, create, &s->account_url) != 0)
+	if (ck_session_account(s, create) != 0)
 		goto out;
 	if (s->http == NULL && ck_http_new(s->cfg->ca_bundle, &s->http) != 0)
 		goto out;

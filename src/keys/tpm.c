@@ -137,7 +137,7 @@ tpm_fail(const struct ck_tpm *tpm, TSS2_RC rc, const char *call, const char *key
 	ck_debug("%s:%d: %s returned 0x%x", file, line, call, (unsigned)rc);
 	if (tpm->esys == NULL) {
 		/* Nothing reached the TPM: the TCTI could not be set up. */
-		ck_error("cannot open TPM through TCTI '%s': %s (%s, 0x%x); is the device present / "
+		ck_error_as(CK_ERR_TPM, "cannot open TPM through TCTI '%s': %s (%s, 0x%x); is the device present / "
 		    "the TCTI string right?", tpm->tcti_conf, Tss2_RC_Decode(rc), call, (unsigned)rc);
 		return;
 	}
@@ -177,9 +177,9 @@ tpm_fail(const struct ck_tpm *tpm, TSS2_RC rc, const char *call, const char *key
 		break;
 	}
 	if (words[0] != '\0')
-		ck_error("%s: %s [%s, 0x%x]", call, words, Tss2_RC_Decode(rc), (unsigned)rc);
+		ck_error_as(CK_ERR_TPM, "%s: %s [%s, 0x%x]", call, words, Tss2_RC_Decode(rc), (unsigned)rc);
 	else
-		ck_error("%s: %s (0x%x)", call, Tss2_RC_Decode(rc), (unsigned)rc);
+		ck_error_as(CK_ERR_TPM, "%s: %s (0x%x)", call, Tss2_RC_Decode(rc), (unsigned)rc);
 }
 
 /*
@@ -233,7 +233,7 @@ parse_parent(const char *s, TPM2_HANDLE *out)
 {
 	if (ck_tpm_parent_parse(s, out) == 0)
 		return 0;
-	ck_error("TPM parent '%s': want \"owner\" or a persistent handle 0x81xxxxxx", s);
+	ck_error_as(CK_ERR_TPM, "TPM parent '%s': want \"owner\" or a persistent handle 0x81xxxxxx", s);
 	return -1;
 }
 
@@ -263,7 +263,7 @@ read_owner_auth(const struct ck_tpm_config *cfg, TPM2B_AUTH *auth)
 		}
 		len = strlen(line);
 		if (len > 0 && line[len - 1] != '\n' && !feof(f)) {
-			ck_error("owner password in %s is longer than %zu bytes",
+			ck_error_as(CK_ERR_TPM, "owner password in %s is longer than %zu bytes",
 			    cfg->owner_auth_file, sizeof(auth->buffer));
 			goto out;
 		}
@@ -275,7 +275,7 @@ read_owner_auth(const struct ck_tpm_config *cfg, TPM2B_AUTH *auth)
 		goto out;
 	}
 	if ((len = strlen(pw)) > sizeof(auth->buffer)) {
-		ck_error("owner password is longer than the TPM's %zu bytes", sizeof(auth->buffer));
+		ck_error_as(CK_ERR_TPM, "owner password is longer than the TPM's %zu bytes", sizeof(auth->buffer));
 		goto out;
 	}
 	memcpy(auth->buffer, pw, len);
@@ -298,12 +298,12 @@ ck_tpm_open(const struct ck_tpm_config *cfg, struct ck_tpm **out)
 
 	*out = NULL;
 	if ((tpm = calloc(1, sizeof(*tpm))) == NULL) {
-		ck_error("out of memory opening the TPM");
+		ck_error_as(CK_ERR_TPM, "out of memory opening the TPM");
 		goto out;
 	}
 	tpm->parent_tr = ESYS_TR_NONE;
 	if ((tpm->tcti_conf = strdup(cfg->tcti ? cfg->tcti : DEFAULT_TCTI)) == NULL) {
-		ck_error("out of memory opening the TPM");
+		ck_error_as(CK_ERR_TPM, "out of memory opening the TPM");
 		goto out;
 	}
 	/* Configuration errors first: they need no TPM to be found. */
@@ -447,7 +447,7 @@ ecc_pubkey(const TPMS_ECC_POINT *pt, const char *group, size_t fieldlen, const c
 	int rc = -1;
 
 	if (pt->x.size > fieldlen || pt->y.size > fieldlen) {
-		ck_error("%s: TPM public key point larger than the curve", what);
+		ck_error_as(CK_ERR_TPM, "%s: TPM public key point larger than the curve", what);
 		goto out;
 	}
 	point[0] = 0x04;
@@ -500,30 +500,30 @@ make_signer(struct ck_tpm *tpm, const TPM2B_PUBLIC *pub, const TPM2B_PRIVATE *pr
 	int rc = -1;
 
 	if (pa->type != TPM2_ALG_ECC) {
-		ck_error("%s: TPM key is not an ECC key (type 0x%04x); certkeeper signs with "
+		ck_error_as(CK_ERR_TPM, "%s: TPM key is not an ECC key (type 0x%04x); certkeeper signs with "
 		    "ECC P-256/P-384 TPM keys only", what, (unsigned)pa->type);
 		goto out;
 	}
 	/* A restricted key signs only TPM-made digests: the null ticket would be refused. */
 	if (!(pa->objectAttributes & TPMA_OBJECT_SIGN_ENCRYPT) ||
 	    (pa->objectAttributes & TPMA_OBJECT_RESTRICTED)) {
-		ck_error("%s: TPM key is not an unrestricted signing key (attributes 0x%08x)",
+		ck_error_as(CK_ERR_TPM, "%s: TPM key is not an unrestricted signing key (attributes 0x%08x)",
 		    what, (unsigned)pa->objectAttributes);
 		goto out;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL || (k = calloc(1, sizeof(*k))) == NULL ||
 	    (k->what = strdup(what)) == NULL) {
-		ck_error("out of memory loading TPM key %s", what);
+		ck_error_as(CK_ERR_TPM, "out of memory loading TPM key %s", what);
 		goto out;
 	}
 	if (curve_params(ecc->curveID, &s->type, &k->hash, &k->md, &k->fieldlen, &group) == -1) {
-		ck_error("%s: TPM key on unsupported curve 0x%04x (want NIST P-256 or P-384)",
+		ck_error_as(CK_ERR_TPM, "%s: TPM key on unsupported curve 0x%04x (want NIST P-256 or P-384)",
 		    what, (unsigned)ecc->curveID);
 		goto out;
 	}
 	if (ecc->scheme.scheme != TPM2_ALG_NULL &&
 	    (ecc->scheme.scheme != TPM2_ALG_ECDSA || ecc->scheme.details.ecdsa.hashAlg != k->hash)) {
-		ck_error("%s: TPM key is fixed to signature scheme 0x%04x/0x%04x, not ECDSA with "
+		ck_error_as(CK_ERR_TPM, "%s: TPM key is fixed to signature scheme 0x%04x/0x%04x, not ECDSA with "
 		    "the curve's hash", what, (unsigned)ecc->scheme.scheme,
 		    (unsigned)ecc->scheme.details.ecdsa.hashAlg);
 		goto out;
@@ -569,7 +569,7 @@ ck_tpm_key_create(struct ck_tpm *tpm, enum ck_key_type t, struct ck_signer **out
 	*out = NULL;
 	*pem = NULL;
 	if (t != CK_KEY_TPM_P256 && t != CK_KEY_TPM_P384) {
-		ck_error("ck_tpm_key_create: %s is not a TPM key type", ck_key_type_name(t));
+		ck_error_as(CK_ERR_TPM, "ck_tpm_key_create: %s is not a TPM key type", ck_key_type_name(t));
 		goto out;
 	}
 	/* Scheme NULL: the hash is chosen at sign time, as tpm2-openssl does. */
@@ -597,7 +597,7 @@ ck_tpm_key_create(struct ck_tpm *tpm, enum ck_key_type t, struct ck_signer **out
 	    TSS2_RC_SUCCESS ||
 	    (r = Tss2_MU_TPM2B_PRIVATE_Marshal(outpriv, privbuf, sizeof(privbuf), &privlen)) !=
 	    TSS2_RC_SUCCESS) {
-		ck_error("Tss2_MU marshalling the new TPM key: %s", Tss2_RC_Decode(r));
+		ck_error_as(CK_ERR_TPM, "Tss2_MU marshalling the new TPM key: %s", Tss2_RC_Decode(r));
 		goto out;
 	}
 	if (make_signer(tpm, outpub, outpriv, "new TPM key", &s) == -1)
@@ -640,12 +640,12 @@ ck_tpm_key_load(struct ck_tpm *tpm, const char *pem, size_t pemlen, const char *
 	if (ck_tss2key_decode(pem, pemlen, what, &key) == -1)
 		goto out;
 	if (!key.empty_auth) {
-		ck_error("%s: TPM key has a password (emptyAuth FALSE); certkeeper uses keys "
+		ck_error_as(CK_ERR_TPM, "%s: TPM key has a password (emptyAuth FALSE); certkeeper uses keys "
 		    "without one", what);
 		goto out;
 	}
 	if (key.parent != tpm->parent) {
-		ck_error("%s: key file was made for parent %s, but the configured TPM parent is %s",
+		ck_error_as(CK_ERR_TPM, "%s: key file was made for parent %s, but the configured TPM parent is %s",
 		    what, parent_name(key.parent, got, sizeof(got)),
 		    parent_name(tpm->parent, want, sizeof(want)));
 		goto out;
@@ -653,14 +653,14 @@ ck_tpm_key_load(struct ck_tpm *tpm, const char *pem, size_t pemlen, const char *
 	off = 0;
 	if ((r = Tss2_MU_TPM2B_PUBLIC_Unmarshal(key.pub, key.publen, &off, &pub)) !=
 	    TSS2_RC_SUCCESS || off != key.publen) {
-		ck_error("%s: malformed public area in TSS2 key: %s", what,
+		ck_error_as(CK_ERR_TPM, "%s: malformed public area in TSS2 key: %s", what,
 		    r ? Tss2_RC_Decode(r) : "trailing bytes");
 		goto out;
 	}
 	off = 0;
 	if ((r = Tss2_MU_TPM2B_PRIVATE_Unmarshal(key.priv, key.privlen, &off, &priv)) !=
 	    TSS2_RC_SUCCESS || off != key.privlen) {
-		ck_error("%s: malformed private blob in TSS2 key: %s", what,
+		ck_error_as(CK_ERR_TPM, "%s: malformed private blob in TSS2 key: %s", what,
 		    r ? Tss2_RC_Decode(r) : "trailing bytes");
 		goto out;
 	}
@@ -736,14 +736,14 @@ tpm_sign(struct ck_signer *s, const unsigned char *msg, size_t len, enum ck_sig_
 		goto out;
 	}
 	if (tsig->sigAlg != TPM2_ALG_ECDSA) {
-		ck_error("Esys_Sign (%s): TPM returned signature algorithm 0x%04x, not ECDSA",
+		ck_error_as(CK_ERR_TPM, "Esys_Sign (%s): TPM returned signature algorithm 0x%04x, not ECDSA",
 		    k->what, (unsigned)tsig->sigAlg);
 		goto out;
 	}
 	sr = &tsig->signature.ecdsa.signatureR;
 	ss = &tsig->signature.ecdsa.signatureS;
 	if (sr->size > k->fieldlen || ss->size > k->fieldlen) {
-		ck_error("Esys_Sign (%s): TPM signature values larger than the curve", k->what);
+		ck_error_as(CK_ERR_TPM, "Esys_Sign (%s): TPM signature values larger than the curve", k->what);
 		goto out;
 	}
 	if (form == CK_SIG_DER) {
@@ -752,7 +752,7 @@ tpm_sign(struct ck_signer *s, const unsigned char *msg, size_t len, enum ck_sig_
 			goto out;
 	} else {
 		if ((buf = calloc(1, 2 * k->fieldlen)) == NULL) {
-			ck_error("out of memory signing with TPM key %s", k->what);
+			ck_error_as(CK_ERR_TPM, "out of memory signing with TPM key %s", k->what);
 			goto out;
 		}
 		memcpy(buf + k->fieldlen - sr->size, sr->buffer, sr->size);

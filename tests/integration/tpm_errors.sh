@@ -90,4 +90,5 @@ unchanged "an unreachable TPM"
 s=$(status_json "$conf")
 assert_eq failure "$(json_get "$s" '.certificates[0].last_result')" "last_result"
 assert_contains "$(json_get "$s" '.certificates[0].last_error')" "TCTI" "last_error"
+assert_eq tpm "$(json_get "$s" '.certificates[0].last_error_class')" "last_error_class"
 note "unreachable TPM: refused, named"

@@ -44,6 +44,12 @@ void ck_session_close(struct ck_session *s);
 int ck_session_lock(struct ck_session *s);
 
 /*
+ * The account key (once per session): read from the store, or with create
+ * made and saved when there is none; a missing one is an error otherwise.
+ */
+int ck_session_account(struct ck_session *s, int create);
+
+/*
  * The ACME client with the account ready (once per session).  With
  * create, a missing account key is made and the account registered; else
  * a missing one is an error and an unregistered key is only looked up.
