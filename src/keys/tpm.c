@@ -137,7 +137,8 @@ tpm_fail(const struct ck_tpm *tpm, TSS2_RC rc, const char *call, const char *key
 	ck_debug("%s:%d: %s returned 0x%x", file, line, call, (unsigned)rc);
 	if (tpm->esys == NULL) {
 		/* Nothing reached the TPM: the TCTI could not be set up. */
-		ck_error_as(CK_ERR_TPM, "cannot open TPM through TCTI '%s': %s (%s, 0x%x); is the device present / "
+		ck_error_as(CK_ERR_TPM, "cannot open TPM through TCTI '%s': %s (%s, 0x%x); "
+		    "is the device present / "
 		    "the TCTI string right?", tpm->tcti_conf, Tss2_RC_Decode(rc), call, (unsigned)rc);
 		return;
 	}
@@ -275,7 +276,8 @@ read_owner_auth(const struct ck_tpm_config *cfg, TPM2B_AUTH *auth)
 		goto out;
 	}
 	if ((len = strlen(pw)) > sizeof(auth->buffer)) {
-		ck_error_as(CK_ERR_TPM, "owner password is longer than the TPM's %zu bytes", sizeof(auth->buffer));
+		ck_error_as(CK_ERR_TPM, "owner password is longer than the TPM's %zu bytes",
+		    sizeof(auth->buffer));
 		goto out;
 	}
 	memcpy(auth->buffer, pw, len);
@@ -645,7 +647,8 @@ ck_tpm_key_load(struct ck_tpm *tpm, const char *pem, size_t pemlen, const char *
 		goto out;
 	}
 	if (key.parent != tpm->parent) {
-		ck_error_as(CK_ERR_TPM, "%s: key file was made for parent %s, but the configured TPM parent is %s",
+		ck_error_as(CK_ERR_TPM,
+		    "%s: key file was made for parent %s, but the configured TPM parent is %s",
 		    what, parent_name(key.parent, got, sizeof(got)),
 		    parent_name(tpm->parent, want, sizeof(want)));
 		goto out;
