@@ -16,47 +16,12 @@
 #include "certkeeper/acme/order.h"
 #include "certkeeper/agent/renew.h"
 #include "certkeeper/cert/check.h"
-#include "certkeeper/cert/due.h"
 #include "certkeeper/challenge/http01.h"
 #include "certkeeper/keys/csr.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/util/time.h"
 
 #define TSS2_LABEL "-----BEGIN TSS2 PRIVATE KEY-----"
-
-int
-ck_renew_due(struct ck_session *s, const struct ck_cert_config *cc, time_t now)
-{
-	struct ck_cert_info info;
-	char *pem = NULL, when[32];
-	size_t len = 0;
-	int due = 1, rc;
-
-	memset(&info, 0, sizeof(info));
-	rc = ck_store_load_current(s->store, cc->name, &pem, &len, NULL, NULL, NULL);
-	if (rc == 1) {
-		ck_info("%s: no certificate installed yet", cc->name);
-		goto out;
-	}
-	if (rc != 0 || ck_cert_info(pem, len, &info) != 0 || info.key_type < 0) {
-		ck_warn("%s: installed certificate unreadable: renewing", cc->name);
-		goto out;
-	}
-	if (ck_cert_covers(pem, len, cc->domains, cc->ndomains) != 1) {
-		ck_info("%s: installed certificate does not cover every configured domain", cc->name);
-		goto out;
-	}
-	due = ck_renew_is_due(cc, info.not_before, info.not_after, now);
-	ck_time_rfc3339(ck_renew_after(cc, info.not_before, info.not_after), when, sizeof(when));
-	if (due)
-		ck_info("%s: due since %s", cc->name, when);
-	else
-		ck_debug("%s: not due until %s", cc->name, when);
-out:
-	ck_cert_info_clear(&info);
-	free(pem);
-	return due;
-}
 
 /* The solver for cc's challenge type. */
 static int

@@ -1,7 +1,7 @@
 /*
- * agent/renew.h: renewing one certificate over a session: whether it is
- * due, getting, checking and installing a new version, and recording the
- * outcome of the attempt.
+ * agent/renew.h: renewing one certificate over a session: getting,
+ * checking and installing a new version, and recording the outcome of the
+ * attempt.
  */
 #ifndef CERTKEEPER_AGENT_RENEW_H
 #define CERTKEEPER_AGENT_RENEW_H
@@ -9,12 +9,6 @@
 #include <time.h>
 #include "certkeeper/agent/outcome.h"
 #include "certkeeper/agent/session.h"
-
-/*
- * Whether cc is due at now: nothing installed, an unreadable certificate,
- * one that does not cover the configured names, or past its due time.
- */
-int ck_renew_due(struct ck_session *s, const struct ck_cert_config *cc, time_t now);
 
 /*
  * Gets a new certificate for cc, checks that it is ours, for our names and

@@ -1,0 +1,97 @@
+/*
+ * agent/pass.c: one pass over the configured certificates (see
+ * agent/pass.h).
+ */
+#include <string.h>
+
+#include "certkeeper/agent/pass.h"
+#include "certkeeper/agent/renew.h"
+#include "certkeeper/agent/schedule.h"
+#include "certkeeper/util/clock.h"
+#include "certkeeper/util/log.h"
+#include "certkeeper/util/time.h"
+
+/* Whether name is in names (or names is empty). */
+static int
+selected(const char *name, char *const *names, size_t nnames)
+{
+	size_t i;
+
+	if (nnames == 0)
+		return 1;
+	for (i = 0; i < nnames; i++)
+		if (strcmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Keeps the earliest of the times seen in r->next. */
+static void
+note_next(struct ck_pass_result *r, time_t t)
+{
+	if (t > 0 && (r->next == 0 || t < r->next))
+		r->next = t;
+}
+
+/* Renews cc now: the attempt, its record, and what the schedule learns. */
+static void
+attempt(struct ck_session *s, const struct ck_cert_config *cc, struct ck_pass_result *r)
+{
+	struct ck_outcome o;
+
+	r->renewed++;
+	if (ck_renew_cert(s, cc, &o) != 0) {
+		r->failed++;
+		ck_log(CK_LOG_ERROR, "%s: renewal %s; the installed certificate is unchanged",
+		    cc->name, o.result == CK_RESULT_INTERRUPTED ? "interrupted" : "failed");
+	}
+	if (ck_renew_record(s, cc->name, &o) != 0)
+		r->failed++;
+	if (ck_schedule_after(s, cc, &o, ck_clock_now(s->clock)) != 0)
+		r->failed++;
+}
+
+int
+ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
+    struct ck_pass_result *r)
+{
+	struct ck_plan plan;
+	time_t now = ck_clock_now(s->clock);
+	char when[32];
+	size_t i;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < s->cfg->ncerts && !ck_stop_requested(); i++) {
+		const struct ck_cert_config *cc = &s->cfg->certs[i];
+
+		if (!selected(cc->name, names, nnames))
+			continue;
+		if (ck_schedule_plan(s, cc, now, &plan) != 0) {
+			r->failed++;
+			rc = -1;
+			continue;
+		}
+		if (force || plan.act_at <= now) {
+			if (!force && plan.source != CK_DUE_MISSING) {
+				ck_time_rfc3339(plan.act_at, when, sizeof(when));
+				ck_info("%s: due since %s (%s)", cc->name, when,
+				    ck_due_source_name(plan.source));
+			}
+			attempt(s, cc, r);
+			if (ck_stop_requested())
+				break;
+			/* What comes next for it follows from the attempt. */
+			if (ck_schedule_plan(s, cc, ck_clock_now(s->clock), &plan) != 0) {
+				rc = -1;
+				continue;
+			}
+		} else {
+			ck_time_rfc3339(plan.act_at, when, sizeof(when));
+			ck_debug("%s: not due until %s (%s)", cc->name, when,
+			    ck_due_source_name(plan.source));
+		}
+		note_next(r, plan.act_at);
+	}
+	return rc;
+}
