@@ -2,6 +2,7 @@
  * cli/main.c: the command line.
  *
  *   certkeeper [-c FILE] [-v|-q] renew [--force] [NAME...]
+ *   certkeeper [-c FILE] [-v|-q] run
  *   certkeeper [-c FILE] [-v|-q] status [--json]
  *   certkeeper [-c FILE] [-v|-q] account show
  *
@@ -25,6 +26,8 @@ static const char usage_text[] =
     "Commands:\n"
     "  renew [--force] [NAME...]  renew the certificates that are due (or, with\n"
     "                             --force, the named ones or all)\n"
+    "  run                        stay resident: renew whatever comes due, sleeping\n"
+    "                             in between (SIGHUP reloads, SIGTERM stops)\n"
     "  status [--json]            show installed certificates and the last attempts\n"
     "  account show               show the ACME account at the configured CA\n"
     "\n"
@@ -71,6 +74,14 @@ cmd_renew(const struct ck_config *cfg, int argc, char **argv)
 }
 
 static int
+cmd_run(const struct ck_config *cfg, int argc, char **argv)
+{
+	if (argc > 1)
+		return usage_error("run: unexpected argument %s", argv[1]);
+	return ck_cmd_run(cfg);
+}
+
+static int
 cmd_status(const struct ck_config *cfg, int argc, char **argv)
 {
 	int json = 0;
@@ -98,6 +109,7 @@ static const struct {
 	int (*run)(const struct ck_config *, int, char **);
 } commands[] = {
 	{ "renew", cmd_renew },
+	{ "run", cmd_run },
 	{ "status", cmd_status },
 	{ "account", cmd_account },
 };

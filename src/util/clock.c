@@ -21,8 +21,9 @@
 #include "certkeeper/util/clock.h"
 #include "certkeeper/util/log.h"
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, reload_flag;
 static int stop_pipe[2] = { -1, -1 };
+static int wake_pipe[2] = { -1, -1 };	/* readable once a reload is requested */
 
 /* --- the stop request ---------------------------------------------------- */
 
@@ -66,6 +67,54 @@ on_stop_signal(int sig)
 {
 	(void)sig;
 	ck_stop_request();
+}
+
+/* --- the reload request --------------------------------------------------- */
+
+static void
+on_reload_signal(int sig)
+{
+	int saved = errno;
+	char c = 'r';
+
+	(void)sig;
+	reload_flag = 1;
+	if (wake_pipe[1] >= 0)
+		(void)!write(wake_pipe[1], &c, 1);
+	errno = saved;
+}
+
+int
+ck_reload_install(void)
+{
+	struct sigaction sa;
+
+	if (wake_pipe[0] < 0 && pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		ck_error_errno("pipe2 for the reload request");
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_reload_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGHUP, &sa, NULL) != 0) {
+		ck_error_errno("sigaction(SIGHUP)");
+		return -1;
+	}
+	return 0;
+}
+
+int
+ck_reload_take(void)
+{
+	char buf[64];
+
+	if (!reload_flag)
+		return 0;
+	reload_flag = 0;
+	if (wake_pipe[0] >= 0)
+		while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
+			continue;
+	return 1;
 }
 
 int
@@ -114,9 +163,9 @@ arm_timer(int fd, int64_t deadline)
 }
 
 static int
-system_wait_until_ms(struct ck_clock *c, int64_t deadline)
+system_wait_until_ms(struct ck_clock *c, int64_t deadline, int wake_on_reload)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	uint64_t expirations;
 	int tfd, n, rc = -1;
 
@@ -124,16 +173,20 @@ system_wait_until_ms(struct ck_clock *c, int64_t deadline)
 		ck_error_errno("timerfd_create(CLOCK_REALTIME)");
 		return -1;
 	}
-	while (!ck_stop_requested() && system_now_ms(c) < deadline) {
+	while (!ck_stop_requested() && !(wake_on_reload && reload_flag) &&
+	    system_now_ms(c) < deadline) {
 		if (arm_timer(tfd, deadline) != 0) {
 			ck_error_errno("timerfd_settime");
 			goto out;
 		}
 		pfd[0].fd = tfd;
 		pfd[0].events = POLLIN;
+		/* A descriptor of -1 is skipped by poll(2). */
 		pfd[1].fd = stop_pipe[0];
 		pfd[1].events = POLLIN;
-		n = poll(pfd, stop_pipe[0] >= 0 ? 2 : 1, -1);
+		pfd[2].fd = wake_on_reload ? wake_pipe[0] : -1;
+		pfd[2].events = POLLIN;
+		n = poll(pfd, 3, -1);
 		if (n < 0 && errno != EINTR) {
 			ck_error_errno("poll while waiting");
 			goto out;
@@ -142,7 +195,7 @@ system_wait_until_ms(struct ck_clock *c, int64_t deadline)
 		if (n > 0 && (pfd[0].revents & POLLIN))
 			(void)!read(tfd, &expirations, sizeof(expirations));
 	}
-	rc = ck_stop_requested() ? 1 : 0;
+	rc = ck_stop_requested() ? 1 : wake_on_reload && reload_flag ? 2 : 0;
 out:
 	close(tfd);
 	return rc;
@@ -175,10 +228,11 @@ fake_now_ms(struct ck_clock *c)
 }
 
 static int
-fake_wait_until_ms(struct ck_clock *c, int64_t deadline)
+fake_wait_until_ms(struct ck_clock *c, int64_t deadline, int wake_on_reload)
 {
 	struct fake *f = c->priv;
 
+	(void)wake_on_reload;
 	f->waits++;
 	if (f->stop_at > 0 && deadline >= f->stop_at) {
 		if (f->now < f->stop_at)
@@ -256,7 +310,17 @@ ck_clock_wait_until_ms(struct ck_clock *c, int64_t deadline)
 {
 	if (ck_stop_requested())
 		return 1;
-	return c->ops->wait_until_ms(c, deadline);
+	return c->ops->wait_until_ms(c, deadline, 0);
+}
+
+int
+ck_clock_idle_until_ms(struct ck_clock *c, int64_t deadline)
+{
+	if (ck_stop_requested())
+		return 1;
+	if (reload_flag)
+		return 2;
+	return c->ops->wait_until_ms(c, deadline, 1);
 }
 
 int

@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 
@@ -23,6 +25,25 @@ static const char *const class_names[] = {
 };
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
+/* syslog(3) priorities of the levels: LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG. */
+static const int level_prio[] = { 3, 4, 6, 7 };
+static int to_journal = -1;	/* stderr is a journald stream: unknown yet */
+
+/*
+ * Whether stderr is the journal stream systemd set up for us: JOURNAL_STREAM
+ * names its device and inode (systemd.exec(5)), and it must still be fd 2.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void
 ck_log_set_level(int level)
@@ -44,7 +65,13 @@ vlog(int level, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* In place: whatever a message quotes, only printable ASCII goes out. */
 	ck_sanitize(msg, sizeof(msg), msg, sizeof(msg));
-	fprintf(stderr, "certkeeper: %s: %s\n", level_names[level], msg);
+	if (to_journal < 0)
+		to_journal = stderr_is_journal();
+	/* journald reads the "<N>" prefix as the priority and adds the identifier itself. */
+	if (to_journal)
+		fprintf(stderr, "<%d>%s: %s\n", level_prio[level], level_names[level], msg);
+	else
+		fprintf(stderr, "certkeeper: %s: %s\n", level_names[level], msg);
 }
 
 void

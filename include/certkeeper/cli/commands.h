@@ -21,6 +21,13 @@
  */
 int ck_cmd_renew(const struct ck_config *cfg, int force, char *const *names, size_t nnames);
 
+/*
+ * The resident agent: passes, and between them one sleep until the next
+ * event, until SIGTERM or SIGINT (CK_EXIT_OK); SIGHUP reloads cfg's file.
+ * CK_EXIT_FAILED when it cannot start (another run holds the lock, say).
+ */
+int ck_cmd_run(const struct ck_config *cfg);
+
 /* Prints the account: URL, status, contact, key thumbprint. */
 int ck_cmd_account_show(const struct ck_config *cfg);
 

@@ -23,8 +23,11 @@ struct ck_clock;
 struct ck_clock_ops {
 	/* Milliseconds since the epoch. */
 	int64_t (*now_ms)(struct ck_clock *c);
-	/* Waits until now_ms() >= deadline: 0 reached, 1 stop requested, -1 error (reported). */
-	int (*wait_until_ms)(struct ck_clock *c, int64_t deadline);
+	/*
+	 * Waits until now_ms() >= deadline: 0 reached, 1 stop requested, 2 with
+	 * wake_on_reload a reload requested, -1 error (reported).
+	 */
+	int (*wait_until_ms)(struct ck_clock *c, int64_t deadline, int wake_on_reload);
 	void (*destroy)(struct ck_clock *c);
 };
 
@@ -53,6 +56,8 @@ time_t ck_clock_now(struct ck_clock *c);
 /* As the op; returns 1 at once when a stop was already requested. */
 int ck_clock_wait_until_ms(struct ck_clock *c, int64_t deadline);
 int ck_clock_sleep_ms(struct ck_clock *c, int64_t ms);
+/* The resident agent's sleep: as ck_clock_wait_until_ms, and 2 when a reload is requested. */
+int ck_clock_idle_until_ms(struct ck_clock *c, int64_t deadline);
 /* Frees a clock from ck_clock_fake_new (the system clock is kept). */
 void ck_clock_free(struct ck_clock *c);
 
@@ -69,5 +74,13 @@ int ck_stop_requested(void);
 void ck_stop_reset(void);
 /* A descriptor that is readable once a stop is requested, or -1 before ck_stop_install. */
 int ck_stop_fd(void);
+
+/*
+ * Installs a SIGHUP handler that requests a reload: ck_clock_idle_until_ms
+ * returns 2 (other waits and transfers go on).  Returns 0 or -1 (reported).
+ */
+int ck_reload_install(void);
+/* Whether a reload was requested since the last call (and forgets it). */
+int ck_reload_take(void);
 
 #endif

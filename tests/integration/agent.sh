@@ -1,0 +1,91 @@
+#!/bin/bash
+# agent.sh: `certkeeper run`, the resident agent, as its service manager
+# sees it: it tells READY=1 (with a STATUS line) once its first pass has
+# installed a certificate, pings the watchdog it is asked for, keeps the
+# configuration in use when SIGHUP brings a bad one and takes a good one,
+# refuses to start while another run holds the lock, and on SIGTERM stops
+# at once with exit 0.  A stand-in for systemd's notification socket
+# (tests/notify_listen.py) receives what sd_notify sends.
+set -euo pipefail
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+ck_start_pebble "$T/pebble"
+state=$T/state
+conf=$T/certkeeper.conf
+ck_write_config "$conf" "$state" "key = ec-p256"
+cur=$state/certs/device/current
+
+if ! ldd "$CK" | grep -q libsystemd; then
+	note "built without libsystemd: sd_notify is not tested"
+	notify=0
+else
+	notify=1
+fi
+sock=$T/notify.sock
+notes=$T/notify.log
+_ck_spawn "$notes" python3 "$top/tests/notify_listen.py" "$sock"
+for _ in $(seq 1 50); do [ -S "$sock" ] && break; sleep 0.1; done
+[ -S "$sock" ] || fail "the notification socket did not appear"
+
+# wait_for FILE TEXT WHAT: waits up to 30 s for TEXT to appear in FILE.
+wait_for() {
+	local i
+	for i in $(seq 1 300); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$agent" 2>/dev/null || fail "the agent ended while waiting for $3 (see $agent_log)"
+		sleep 0.1
+	done
+	fail "no $3 within 30 s (see $1)"
+}
+
+agent_log=$T/agent.log
+NOTIFY_SOCKET=$sock WATCHDOG_USEC=2000000 "$CK" -c "$conf" run >"$agent_log" 2>&1 </dev/null &
+agent=$!
+CK_PIDS+=("$agent")
+wait_for "$agent_log" "installed certificate" "first issuance"
+assert_file "$cur/cert.pem"
+if [ "$notify" = 1 ]; then
+	wait_for "$notes" "READY=1" "READY=1"
+	assert_contains "$(grep READY=1 "$notes")" "STATUS=1 renewed, 0 failed; next at " "READY's STATUS"
+	# A 2 s watchdog: pinged every second while idle.
+	sleep 3.5
+	pings=$(grep -c '^WATCHDOG=1$' "$notes") || true
+	[ "$pings" -ge 2 ] || fail "only $pings watchdog pings in 3.5 s"
+	note "READY=1 with its STATUS, and $pings watchdog pings in 3.5 s"
+fi
+
+# Another run cannot take the lock while the agent holds it.
+run_ck 1 -c "$conf" renew --force
+assert_contains "$(cat "$ERR")" "another certkeeper run holds" "a renew beside the agent"
+
+# A bad configuration on SIGHUP is refused and the old one kept.
+cp "$conf" "$T/good.conf"
+echo "bogus_key = 1" >>"$conf"
+kill -HUP "$agent"
+wait_for "$agent_log" "keeping the configuration in use" "the refusal of a bad configuration"
+kill -0 "$agent" || fail "the agent died on a bad configuration"
+note "SIGHUP with a bad configuration: refused, the agent keeps running"
+
+# A good one is taken: a second certificate appears.
+cp "$T/good.conf" "$conf"
+printf '\n[cert:second]\ndomains = second-1.test\nhttp_port = %s\n' "$CK_HTTP_PORT" >>"$conf"
+kill -HUP "$agent"
+wait_for "$agent_log" "reloaded $conf: 2 certificates" "the reload"
+wait_for "$agent_log" "second: installed certificate" "the second certificate"
+assert_file "$state/certs/second/current/cert.pem"
+note "SIGHUP with a good configuration: reloaded, the new certificate issued"
+
+# SIGTERM while idle: exit 0 at once.
+t0=$(date +%s%N)
+kill -TERM "$agent"
+rc=0
+wait "$agent" || rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_eq 0 "$rc" "the agent's exit status after SIGTERM"
+[ "$ms" -le 1000 ] || fail "the agent took $ms ms to stop"
+assert_contains "$(cat "$agent_log")" "stopping on request" "the agent's last words"
+if [ "$notify" = 1 ]; then
+	grep -q '^STOPPING=1$' "$notes" || fail "no STOPPING=1 before the agent ended"
+fi
+note "SIGTERM: stopped in $ms ms, exit 0"
