@@ -4,9 +4,9 @@ tests/integration/hostile_ca.sh.  It plays a broken CA or a hostile network:
 every request is relayed to Pebble and every answer back, except that with
 --replace FILE the body of the certificate download (the POST to /certZ/...)
 is replaced by the bytes of FILE, and with --after-finalize MODE the order
-never completes once finalized: "processing" rewrites the finalize answer
-and every later order poll to status "processing" (without a certificate
-URL), "stall" accepts every later order poll and never answers it.
+never completes: "processing" rewrites the finalize answer, and every order
+poll that would say "valid", to status "processing" (without a certificate
+URL); "stall" accepts every order poll and never answers it.
 
 It listens on 127.0.0.1 only and connects to 127.0.0.1 only: the upstream
 host is fixed here, only Pebble's port is an argument.
@@ -87,8 +87,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log("mitm: %s %s: cannot read the request: %s" % (self.command, self.path, e))
             self.close_connection = True
             return
-        if (self.server.after_finalize == "stall" and self.server.finalized.is_set()
-                and self.command == "POST" and self.path.startswith(ORDER_PATH)):
+        if (self.server.after_finalize == "stall" and self.command == "POST"
+                and self.path.startswith(ORDER_PATH)):
             log("mitm: %s %s -> (stalled: no answer)" % (self.command, self.path))
             # Hold the connection open, unanswered, until the client gives up.
             self.server.stop.wait()
@@ -128,13 +128,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with open(self.server.replace, "rb") as f:
                 data = f.read()
             note = " (tampered: %d bytes from %s)" % (len(data), self.server.replace)
-        if (self.server.after_finalize is not None and self.command == "POST"
-                and 200 <= resp.status < 300):
-            if self.path.startswith(FINALIZE_PATH):
-                self.server.finalized.set()
-            if self.server.after_finalize == "processing" and self.server.finalized.is_set() \
-                    and (self.path.startswith(FINALIZE_PATH) or self.path.startswith(ORDER_PATH)):
-                order = json.loads(data)
+        if (self.server.after_finalize == "processing" and self.command == "POST"
+                and 200 <= resp.status < 300
+                and (self.path.startswith(FINALIZE_PATH) or self.path.startswith(ORDER_PATH))):
+            order = json.loads(data)
+            if self.path.startswith(FINALIZE_PATH) or order.get("status") == "valid":
                 order["status"] = "processing"
                 order.pop("certificate", None)
                 data = json.dumps(order).encode()
@@ -196,7 +194,6 @@ def main():
     srv.own_authority = ("localhost:%d" % a.port).encode()
     srv.replace = a.replace
     srv.after_finalize = a.after_finalize
-    srv.finalized = threading.Event()
     srv.stop = threading.Event()
     if a.replace is not None:
         open(a.replace, "rb").close()  # fail now, not at the download

@@ -4,6 +4,9 @@
  *   newOrder -> authorizations -> solver presents, CA validates, poll
  *   -> finalize (CSR) -> poll -> download
  *
+ * An order a crash interrupted is resumed from whatever state the CA
+ * reports (ck_acme_order_resume) through the same steps.
+ *
  * The flow knows challenges only through the solver it is given; it knows
  * keys only through the account signer (client.c signs) and a CSR that
  * arrives signed.  Every wait is bounded by the order's deadline and ends
@@ -16,6 +19,7 @@
 #include "certkeeper/acme/order.h"
 #include "certkeeper/util/b64.h"
 #include "certkeeper/util/clock.h"
+#include "certkeeper/util/fault.h"
 #include "certkeeper/util/limits.h"
 #include "certkeeper/util/log.h"
 
@@ -252,62 +256,15 @@ fail:
 	return NULL;
 }
 
-int
-ck_acme_order(struct ck_acme *a, const struct ck_order_req *req, char **pem, size_t *pemlen)
+/* Downloads the certificate chain of a valid order. */
+static int
+download(struct ck_acme *a, const json_t *order, char **pem, size_t *pemlen)
 {
-	json_t *payload = NULL, *order = NULL, *fin = NULL;
+	const char *cert_url = json_string_value(json_object_get(order, "certificate"));
 	struct ck_http_resp r;
-	char *order_url = NULL, *csr64 = NULL, safe[64];
-	const char *finalize, *cert_url;
-	long timeout = req->timeout > 0 ? req->timeout : CK_ACME_DEFAULT_ORDER_TIMEOUT;
-	int64_t deadline = ck_clock_now_ms(a->clock) + (int64_t)timeout * 1000;
 	int rc = -1;
 
 	memset(&r, 0, sizeof(r));
-	if (req->nidentifiers == 0 || req->nidentifiers > CK_MAX_IDENTIFIERS) {
-		ck_error_as(CK_ERR_CONFIG, "an order takes 1 to %d identifiers, not %zu",
-		    CK_MAX_IDENTIFIERS, req->nidentifiers);
-		goto out;
-	}
-	if ((payload = order_payload(req)) == NULL)
-		goto out;
-	if (acme_post_object(a, a->new_order, payload, "newOrder", &order, &order_url) != 0)
-		goto out;
-	ck_sanitize(safe, sizeof(safe), acme_status_of(order), SIZE_MAX);
-	ck_debug("order %s is %s", order_url, safe);
-	if (strcmp(acme_status_of(order), "pending") == 0) {
-		if (authorize(a, order, req->solver, deadline) != 0)
-			goto out;
-		if (acme_poll_until(a, order_url, "pending", deadline, "order", &order) != 0)
-			goto out;
-	}
-	if (!order_status_is(order, "ready"))
-		goto out;
-
-	finalize = json_string_value(json_object_get(order, "finalize"));
-	if (!acme_url_ok(finalize, "finalize"))
-		goto out;
-	if ((csr64 = ck_b64url_encode(req->csr, req->csrlen)) == NULL) {
-		ck_error_as(CK_ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	json_decref(payload);
-	if ((payload = json_pack("{s:s}", "csr", csr64)) == NULL) {
-		ck_error_as(CK_ERR_INTERNAL, "json_pack of the finalize request failed");
-		goto out;
-	}
-	if (acme_post_object(a, finalize, payload, "finalize", &fin, NULL) != 0)
-		goto out;
-	json_decref(order);
-	order = fin;
-	fin = NULL;
-	if (strcmp(acme_status_of(order), "processing") == 0 &&
-	    acme_poll_until(a, order_url, "processing", deadline, "order", &order) != 0)
-		goto out;
-	if (!order_status_is(order, "valid"))
-		goto out;
-
-	cert_url = json_string_value(json_object_get(order, "certificate"));
 	if (!acme_url_ok(cert_url, "certificate"))
 		goto out;
 	if (acme_post(a, cert_url, NULL, 0, &r, "certificate download", NULL) != 0)
@@ -318,10 +275,146 @@ ck_acme_order(struct ck_acme *a, const struct ck_order_req *req, char **pem, siz
 	rc = 0;
 out:
 	ck_http_resp_free(&r);
+	return rc;
+}
+
+/* Finalizes a ready order with the CSR; *order becomes the CA's answer. */
+static int
+finalize(struct ck_acme *a, const struct ck_order_req *req, const char *order_url,
+    json_t **order)
+{
+	const char *url = json_string_value(json_object_get(*order, "finalize"));
+	json_t *payload = NULL, *fin = NULL;
+	char *csr64 = NULL;
+	int rc = -1;
+
+	if (!acme_url_ok(url, "finalize"))
+		goto out;
+	/* What a crash from here on must find to resume instead of ordering again. */
+	if (req->before_finalize != NULL && req->before_finalize(req->ctx, order_url) != 0)
+		goto out;
+	if ((csr64 = ck_b64url_encode(req->csr, req->csrlen)) == NULL) {
+		ck_error_as(CK_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if ((payload = json_pack("{s:s}", "csr", csr64)) == NULL) {
+		ck_error_as(CK_ERR_INTERNAL, "json_pack of the finalize request failed");
+		goto out;
+	}
+	if (acme_post_object(a, url, payload, "finalize", &fin, NULL) != 0)
+		goto out;
+	ck_fault_point("after-finalize");
+	json_decref(*order);
+	*order = fin;
+	fin = NULL;
+	rc = 0;
+out:
 	json_decref(fin);
-	json_decref(order);
 	json_decref(payload);
 	free(csr64);
+	return rc;
+}
+
+/*
+ * Takes an order from whatever state it is in to a downloaded chain:
+ * pending (authorize), ready (finalize), processing (poll), valid.
+ * *order is the order object as last fetched (replaced as it goes).
+ */
+static int
+complete(struct ck_acme *a, const struct ck_order_req *req, const char *order_url,
+    int64_t deadline, json_t **order, char **pem, size_t *pemlen)
+{
+	char safe[64];
+
+	ck_sanitize(safe, sizeof(safe), acme_status_of(*order), SIZE_MAX);
+	ck_debug("order %s is %s", order_url, safe);
+	if (strcmp(acme_status_of(*order), "pending") == 0) {
+		if (authorize(a, *order, req->solver, deadline) != 0)
+			return -1;
+		if (acme_poll_until(a, order_url, "pending", deadline, "order", order) != 0)
+			return -1;
+		/* Authorized, it must be ready: anything else is refused. */
+		if (!order_status_is(*order, "ready"))
+			return -1;
+	}
+	if (strcmp(acme_status_of(*order), "ready") == 0 &&
+	    finalize(a, req, order_url, order) != 0)
+		return -1;
+	if (strcmp(acme_status_of(*order), "processing") == 0 &&
+	    acme_poll_until(a, order_url, "processing", deadline, "order", order) != 0)
+		return -1;
+	if (!order_status_is(*order, "valid"))
+		return -1;
+	return download(a, *order, pem, pemlen);
+}
+
+/* The order's deadline: its timeout from now. */
+static int64_t
+order_deadline(struct ck_acme *a, const struct ck_order_req *req)
+{
+	long timeout = req->timeout > 0 ? req->timeout : CK_ACME_DEFAULT_ORDER_TIMEOUT;
+
+	return ck_clock_now_ms(a->clock) + (int64_t)timeout * 1000;
+}
+
+int
+ck_acme_order(struct ck_acme *a, const struct ck_order_req *req, char **pem, size_t *pemlen)
+{
+	json_t *payload = NULL, *order = NULL;
+	char *order_url = NULL;
+	int64_t deadline = order_deadline(a, req);
+	int rc = -1;
+
+	if (req->nidentifiers == 0 || req->nidentifiers > CK_MAX_IDENTIFIERS) {
+		ck_error_as(CK_ERR_CONFIG, "an order takes 1 to %d identifiers, not %zu",
+		    CK_MAX_IDENTIFIERS, req->nidentifiers);
+		goto out;
+	}
+	if ((payload = order_payload(req)) == NULL)
+		goto out;
+	if (acme_post_object(a, a->new_order, payload, "newOrder", &order, &order_url) != 0)
+		goto out;
+	/* A new order must wait for authorization or be ready: anything else is refused. */
+	if (strcmp(acme_status_of(order), "pending") != 0 && !order_status_is(order, "ready"))
+		goto out;
+	rc = complete(a, req, order_url, deadline, &order, pem, pemlen);
+out:
+	json_decref(order);
+	json_decref(payload);
 	free(order_url);
+	return rc;
+}
+
+int
+ck_acme_order_resume(struct ck_acme *a, const char *order_url, const struct ck_order_req *req,
+    char **pem, size_t *pemlen)
+{
+	struct ck_http_resp r;
+	json_t *order = NULL;
+	const char *st;
+	int64_t deadline = order_deadline(a, req);
+	int rc = -1, prc;
+
+	memset(&r, 0, sizeof(r));
+	if (!acme_url_ok(order_url, "stored order"))
+		goto out;
+	prc = acme_post(a, order_url, NULL, 0, &r, "order", PROBLEM_PREFIX "malformed");
+	if (prc == 1 || (prc != 0 && (r.status == 404 || r.status == 403 || r.status == 410))) {
+		ck_info("the CA no longer knows order %s (HTTP %ld)", order_url, r.status);
+		rc = 1;
+		goto out;
+	}
+	if (prc != 0 || (order = acme_body_object(&r, "order")) == NULL)
+		goto out;
+	st = acme_status_of(order);
+	if (strcmp(st, "invalid") == 0) {
+		ck_info("order %s is invalid now: a new one is needed", order_url);
+		rc = 1;
+		goto out;
+	}
+	rc = complete(a, req, order_url, deadline, &order, pem, pemlen);
+out:
+	ck_http_resp_free(&r);
+	json_decref(order);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include "certkeeper/agent/pass.h"
 #include "certkeeper/agent/renew.h"
 #include "certkeeper/agent/schedule.h"
+#include "certkeeper/store/pending.h"
 #include "certkeeper/util/clock.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/util/time.h"
@@ -59,7 +60,7 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 	time_t now = ck_clock_now(s->clock);
 	char when[32];
 	size_t i;
-	int rc = 0;
+	int pending, rc = 0;
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < s->cfg->ncerts && !ck_stop_requested(); i++) {
@@ -72,8 +73,12 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 			rc = -1;
 			continue;
 		}
-		if (force || plan.act_at <= now) {
-			if (!force && plan.source != CK_DUE_MISSING) {
+		/* An order a crash interrupted is finished first, backoff permitting. */
+		pending = ck_store_pending_exists(s->store, cc->name) == 1 && plan.retry_at <= now;
+		if (force || plan.act_at <= now || pending) {
+			if (pending)
+				ck_info("%s: an order an earlier run left is to be finished", cc->name);
+			else if (!force && plan.source != CK_DUE_MISSING) {
 				ck_time_rfc3339(plan.act_at, when, sizeof(when));
 				ck_info("%s: due since %s (%s)", cc->name, when,
 				    ck_due_source_name(plan.source));

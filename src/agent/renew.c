@@ -18,6 +18,7 @@
 #include "certkeeper/cert/check.h"
 #include "certkeeper/challenge/http01.h"
 #include "certkeeper/keys/csr.h"
+#include "certkeeper/store/pending.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/util/time.h"
 
@@ -55,16 +56,94 @@ install(struct ck_session *s, const struct ck_cert_config *cc, const struct ck_c
 	return ck_store_install(s->store, cc->name, &files, version);
 }
 
+/* What the finalize callback needs to record a pending order. */
+struct pending_ctx {
+	struct ck_session *s;
+	const struct ck_cert_config *cc;
+	const char *key;
+	size_t key_len;
+};
+
+/* before_finalize: records the order and its key, so that a crash from here resumes it. */
+static int
+record_pending(void *ctx, const char *order_url)
+{
+	struct pending_ctx *p = ctx;
+
+	return ck_store_pending_save(p->s->store, p->cc->name, p->s->cfg->directory, order_url,
+	    p->key, p->key_len, ck_clock_now(p->s->clock));
+}
+
+/*
+ * The key for this attempt: a pending order's (when *resume_url is set on
+ * return, that order is to be resumed), else what the key source gives.
+ * An unusable pending order is dropped with a warning.
+ */
+static int
+attempt_key(struct ck_session *s, const struct ck_cert_config *cc, struct ck_signer **key,
+    char **keypem, size_t *keylen, char **resume_url)
+{
+	struct ck_pending_order po;
+	int r;
+
+	*resume_url = NULL;
+	r = ck_store_pending_load(s->store, cc->name, &po);
+	if (r == 0 && strcmp(po.directory, s->cfg->directory) != 0) {
+		ck_info("%s: an earlier run left an order at another CA: dropping it", cc->name);
+		r = 2;
+	} else if (r == 0 && ck_keysource_load(&s->keys, po.key, po.key_len, "pending order key",
+	    key) == 0) {
+		ck_info("%s: resuming order %s left by an earlier run", cc->name, po.url);
+		*keypem = po.key;
+		*keylen = po.key_len;
+		*resume_url = po.url;
+		po.key = NULL;
+		po.url = NULL;
+		ck_pending_order_clear(&po);
+		return 0;
+	}
+	ck_pending_order_clear(&po);
+	if (r != 1) {
+		if (r != 2)
+			ck_warn("%s: dropping the pending order an earlier run left (unusable)",
+			    cc->name);
+		if (ck_store_pending_clear(s->store, cc->name) != 0)
+			return -1;
+	}
+	return ck_keysource_cert_key(&s->keys, cc, key, keypem, keylen);
+}
+
+/*
+ * Gets the chain for key from the CA: resumes the pending order at
+ * resume_url if there is one (a new order when the CA no longer has it),
+ * else places a new order.
+ */
+static int
+order_chain(struct ck_session *s, const struct ck_cert_config *cc, struct ck_acme *acme,
+    struct ck_order_req *req, const char *resume_url, char **pem, size_t *pemlen)
+{
+	int r;
+
+	if (resume_url != NULL) {
+		if ((r = ck_acme_order_resume(acme, resume_url, req, pem, pemlen)) != 1)
+			return r;
+		if (ck_store_pending_clear(s->store, cc->name) != 0)
+			return -1;
+	}
+	return ck_acme_order(acme, req, pem, pemlen);
+}
+
 int
 ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_outcome *o)
 {
 	struct ck_signer *key = NULL;
 	struct ck_solver *solver = NULL;
 	struct ck_order_req req;
+	struct pending_ctx pctx;
 	struct ck_acme *acme;
 	struct ck_chain chain;
 	unsigned char *csr = NULL;
-	char *keypem = NULL, *pem = NULL, *version = NULL, until[32];
+	char *keypem = NULL, *pem = NULL, *version = NULL, *resume_url = NULL, until[32];
 	size_t keylen = 0, csrlen = 0, pemlen = 0;
 	int rc = -1;
 
@@ -79,7 +158,7 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 	if (ck_session_acme(s, 1, &acme) != 0)
 		goto out;
 	ck_outcome_step(o, ck_key_type_is_tpm(cc->key) ? CK_ERR_TPM : CK_ERR_INTERNAL);
-	if (ck_keysource_cert_key(&s->keys, cc, &key, &keypem, &keylen) != 0)
+	if (attempt_key(s, cc, &key, &keypem, &keylen, &resume_url) != 0)
 		goto out;
 	if (ck_csr_build(key, cc->domains, cc->ndomains, &csr, &csrlen) != 0)
 		goto out;
@@ -87,24 +166,35 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 	if (make_solver(cc, &solver) != 0)
 		goto out;
 	ck_outcome_step(o, CK_ERR_CA);
+	pctx.s = s;
+	pctx.cc = cc;
+	pctx.key = keypem;
+	pctx.key_len = keylen;
 	req.identifiers = cc->domains;
 	req.nidentifiers = cc->ndomains;
 	req.csr = csr;
 	req.csrlen = csrlen;
 	req.solver = solver;
 	req.timeout = s->cfg->order_timeout;
-	if (ck_acme_order(acme, &req, &pem, &pemlen) != 0)
+	req.before_finalize = record_pending;
+	req.ctx = &pctx;
+	if (order_chain(s, cc, acme, &req, resume_url, &pem, &pemlen) != 0)
 		goto out;
 	ck_solver_free(solver);
 	solver = NULL;
 	/* Whatever the CA sent must be ours, for our names, and valid now. */
 	ck_outcome_step(o, CK_ERR_CHECK);
 	if (ck_chain_check(pem, pemlen, key->pub, cc->domains, cc->ndomains,
-	    ck_clock_now(s->clock), &chain) != 0)
+	    ck_clock_now(s->clock), &chain) != 0) {
+		/* That order will only ever give this: never resume it. */
+		(void)ck_store_pending_clear(s->store, cc->name);
 		goto out;
+	}
 	ck_outcome_step(o, CK_ERR_STORE);
 	if (install(s, cc, &chain, keypem, keylen, &version) != 0)
 		goto out;
+	if (ck_store_pending_clear(s->store, cc->name) != 0)
+		ck_warn("%s: the pending order stays recorded; the next run finds it done", cc->name);
 	ck_time_rfc3339(chain.not_after, until, sizeof(until));
 	ck_info("%s: installed certificate %s (serial %s, valid until %s)", cc->name, version,
 	    chain.serial, until);
@@ -116,6 +206,7 @@ out:
 	ck_solver_free(solver);
 	ck_chain_clear(&chain);
 	ck_signer_free(key);
+	free(resume_url);
 	free(version);
 	free(pem);
 	free(csr);

@@ -21,6 +21,13 @@ struct ck_order_req {
 	const char *replaces;		/* ARI identifier of the certificate replaced (RFC 9773) */
 	const char *profile;		/* ACME profile name */
 	long timeout;			/* seconds the order may wait for the CA; 0: the default */
+	/*
+	 * Called with the order URL when the order is ready, just before the
+	 * finalize request: the agent records what resuming it needs.  Non-zero
+	 * stops the order (the callback reports why).
+	 */
+	int (*before_finalize)(void *ctx, const char *order_url);
+	void *ctx;
 };
 
 /*
@@ -30,5 +37,15 @@ struct ck_order_req {
  */
 int ck_acme_order(struct ck_acme *a, const struct ck_order_req *req, char **pem,
     size_t *pemlen);
+
+/*
+ * Resumes the order at order_url, left by a run that stopped after
+ * finalizing it (or before): from what the CA reports (pending, ready,
+ * processing, valid) to the downloaded chain, as ck_acme_order would.
+ * Returns 0 with *pem, 1 when the CA has no such order any more or it is
+ * invalid (a new order is needed), -1 on failure (reported).
+ */
+int ck_acme_order_resume(struct ck_acme *a, const char *order_url,
+    const struct ck_order_req *req, char **pem, size_t *pemlen);
 
 #endif

@@ -1,0 +1,76 @@
+#!/bin/bash
+# resume.sh: a renewal killed between finalize and download (a power cut,
+# made here with a test fault point: SIGKILL right after the finalize
+# request) leaves the installed set whole and the order recorded; the next
+# run resumes that order (poll, download, check, install) instead of placing
+# a new one: Pebble's log shows no second newOrder.  An order the CA no
+# longer knows is dropped and a new one placed.
+set -euo pipefail
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+ck_start_pebble "$T/pebble"
+state=$T/state
+conf=$T/certkeeper.conf
+ck_write_config "$conf" "$state" "key = ec-p256"
+certs=$state/certs/device
+pending=$state/pending/device
+plog=$CK_PEBBLE_DIR/pebble.log
+
+run_ck 0 -c "$conf" renew
+serial1=$(cert_serial "$certs/current/cert.pem")
+before=$(cert_snapshot "$certs")
+
+# new_orders: how many newOrder requests Pebble has served.
+new_orders() {
+	grep -c 'POST /order-plz -> calling handler()' "$plog" || true
+}
+orders0=$(new_orders)
+[ "$orders0" -ge 1 ] || fail "Pebble's log shows no newOrder at all (format changed?)"
+
+# 1. Killed right after finalize: nothing installed, the order recorded.
+rc=0
+CERTKEEPER_TEST_FAULT=after-finalize "$CK" -c "$conf" renew --force >"$OUT" 2>"$ERR" </dev/null || rc=$?
+assert_eq 137 "$rc" "exit status of a run killed at the fault point (SIGKILL)"
+assert_contains "$(cat "$ERR")" "test fault point after-finalize" "stderr of the killed run"
+assert_eq "$before" "$(cert_snapshot "$certs")" "installed set after the kill"
+assert_file "$pending/order.json"
+assert_eq 600 "$(file_mode "$pending/key.pem")" "mode of the pending order's key"
+orders1=$(new_orders)
+assert_eq $((orders0 + 1)) "$orders1" "newOrder requests after the killed run"
+url=$(jq -r .url "$pending/order.json")
+note "killed after finalize: installed set unchanged, order $url recorded"
+
+# 2. The next (plain) run resumes it: no second newOrder, the certificate installed.
+run_ck 0 -c "$conf" renew
+assert_contains "$(cat "$ERR")" "resuming order $url" "stderr of the resuming run"
+assert_eq "$orders1" "$(new_orders)" "newOrder requests after the resuming run"
+serial2=$(cert_serial "$certs/current/cert.pem")
+assert_ne "$serial1" "$serial2" "serial after the resumed order"
+# The key installed is the one the killed run made for the order.
+assert_eq "$(cert_pubkey "$certs/current/cert.pem")" "$(key_pubkey "$certs/current/key.pem")" \
+	"the resumed certificate's key"
+[ ! -e "$pending/order.json" ] || fail "the pending order is still recorded after its install"
+s=$(status_json "$conf")
+assert_eq success "$(json_get "$s" '.certificates[0].last_result')" "last_result after the resume"
+note "resumed: no new order, serial $serial2 installed, pending record gone"
+
+# 3. An order the CA no longer knows (a new Pebble) is dropped for a new one.
+CERTKEEPER_TEST_FAULT=after-finalize "$CK" -c "$conf" renew --force >"$OUT" 2>"$ERR" </dev/null || true
+assert_file "$pending/order.json"
+# Point the record at an order this Pebble never made.
+jq '.url |= sub("/my-order/[^/]*$"; "/my-order/not-an-order")' "$pending/order.json" >"$T/o.json"
+cp "$T/o.json" "$pending/order.json"
+orders3=$(new_orders)
+run_ck 0 -c "$conf" renew
+assert_eq $((orders3 + 1)) "$(new_orders)" "newOrder requests after an unknown pending order"
+assert_contains "$(cat "$ERR")" "no longer knows order" "stderr for an unknown pending order"
+[ ! -e "$pending/order.json" ] || fail "the unknown pending order is still recorded"
+note "an order the CA does not know: dropped, a new order placed and installed"
+
+# 4. A corrupt record is dropped with a warning, never a crash.
+CERTKEEPER_TEST_FAULT=after-finalize "$CK" -c "$conf" renew --force >"$OUT" 2>"$ERR" </dev/null || true
+printf '{"url": 5}' >"$pending/order.json"
+run_ck 0 -c "$conf" renew
+assert_contains "$(cat "$ERR")" "dropping the pending order" "stderr for a corrupt pending order"
+note "a corrupt pending record: dropped with a warning"
