@@ -174,9 +174,35 @@ ck_wait_port() {
 # /set-txt), CK_PEBBLE_DIR and CK_PEBBLE_PID (to stop Pebble alone).
 # Honours CK_CERT_VALIDITY (seconds) and
 # PEBBLE_WFE_NONCEREJECT (percent) from the caller.
+# _ck_launch_pebble DIR DNSPORT LISTENPORT: starts Pebble on DIR's config and
+# waits for its directory; sets CK_PEBBLE_PID.
+_ck_launch_pebble() {
+	local dir=$1 dns=$2 listen=$3 pid env_args=(PEBBLE_VA_NOSLEEP=1)
+
+	if [ -n "${PEBBLE_WFE_NONCEREJECT:-}" ]; then
+		env_args+=("PEBBLE_WFE_NONCEREJECT=$PEBBLE_WFE_NONCEREJECT")
+	fi
+	_ck_spawn "$dir/pebble.log" env "${env_args[@]}" \
+		pebble -config "$dir/pebble-config.json" -dnsserver "127.0.0.1:$dns"
+	pid=$CK_LAST_PID
+	_ck_wait_for "Pebble (https://localhost:$listen/dir)" "$pid" "$dir/pebble.log" \
+		"$CK_START_TIMEOUT" curl -fsS -o /dev/null --max-time 2 --cacert "$dir/ca.pem" \
+		"https://localhost:$listen/dir" || return 1
+	export CK_PEBBLE_PID=$pid
+}
+
+# ck_restart_pebble: stops the Pebble of ck_start_pebble and starts it again
+# on the same ports, listener certificate and log (an outage that ends).  Its
+# accounts, orders and roots are gone, as after any restart of Pebble.
+ck_restart_pebble() {
+	local listen=${CK_ACME_DIR#https://localhost:}
+
+	ck_stop "$CK_PEBBLE_PID"
+	_ck_launch_pebble "$CK_PEBBLE_DIR" "$CK_DNS_PORT" "${listen%%/*}"
+}
+
 ck_start_pebble() {
 	local dir dns ctsmgmt listen mgmt http tls validity pid
-	local env_args=(PEBBLE_VA_NOSLEEP=1)
 
 	[ $# -eq 1 ] || { _ck_say "usage: ck_start_pebble DIR"; return 2; }
 	mkdir -p "$1"
@@ -216,18 +242,9 @@ ck_start_pebble() {
 		-e "s|@HTTP_PORT@|$http|" -e "s|@TLS_PORT@|$tls|" -e "s|@DIR@|$dir|g" \
 		-e "$validity" "$CK_TOP/pebble/pebble-config.json.in" >"$dir/pebble-config.json"
 
-	if [ -n "${PEBBLE_WFE_NONCEREJECT:-}" ]; then
-		env_args+=("PEBBLE_WFE_NONCEREJECT=$PEBBLE_WFE_NONCEREJECT")
-	fi
-	_ck_spawn "$dir/pebble.log" env "${env_args[@]}" \
-		pebble -config "$dir/pebble-config.json" -dnsserver "127.0.0.1:$dns"
-	pid=$CK_LAST_PID
-	_ck_wait_for "Pebble (https://localhost:$listen/dir)" "$pid" "$dir/pebble.log" \
-		"$CK_START_TIMEOUT" curl -fsS -o /dev/null --max-time 2 --cacert "$dir/ca.pem" \
-		"https://localhost:$listen/dir" || return 1
+	_ck_launch_pebble "$dir" "$dns" "$listen" || return 1
 
 	export CK_PEBBLE_DIR=$dir
-	export CK_PEBBLE_PID=$pid
 	export CK_ACME_DIR="https://localhost:$listen/dir"
 	export CK_CA_BUNDLE="$dir/ca.pem"
 	export CK_PEBBLE_MGMT="https://localhost:$mgmt"

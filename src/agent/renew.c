@@ -178,8 +178,17 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 	req.timeout = s->cfg->order_timeout;
 	req.before_finalize = record_pending;
 	req.ctx = &pctx;
-	if (order_chain(s, cc, acme, &req, resume_url, &pem, &pemlen) != 0)
-		goto out;
+	if (order_chain(s, cc, acme, &req, resume_url, &pem, &pemlen) != 0) {
+		/* A CA that lost the account (a restart without state): register the key again, once. */
+		if (strcmp(o->problem, "accountDoesNotExist") != 0)
+			goto out;
+		ck_warn("%s: the CA no longer knows our account: registering it again", cc->name);
+		free(resume_url);
+		resume_url = NULL;
+		if (ck_session_forget_account(s) != 0 || ck_session_acme(s, 1, &acme) != 0 ||
+		    order_chain(s, cc, acme, &req, NULL, &pem, &pemlen) != 0)
+			goto out;
+	}
 	ck_solver_free(solver);
 	solver = NULL;
 	/* Whatever the CA sent must be ours, for our names, and valid now. */

@@ -104,6 +104,16 @@ ck_session_account(struct ck_session *s, int create)
 }
 
 int
+ck_session_forget_account(struct ck_session *s)
+{
+	ck_acme_free(s->acme);
+	s->acme = NULL;
+	free(s->account_url);
+	s->account_url = NULL;
+	return ck_store_account_forget_url(s->store, s->cfg->directory);
+}
+
+int
 ck_session_acme(struct ck_session *s, int create, struct ck_acme **out)
 {
 	char *url = NULL;

@@ -253,3 +253,17 @@ out:
 	free(path);
 	return rc;
 }
+
+int
+ck_store_account_forget_url(struct ck_store *st, const char *directory_url)
+{
+	char *path = NULL;
+	int rc = -1;
+
+	if (account_file(st, directory_url, "url", &path) == -1)
+		goto out;
+	rc = ckst_remove_file(path);
+out:
+	free(path);
+	return rc;
+}

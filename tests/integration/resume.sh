@@ -4,7 +4,8 @@
 # request) leaves the installed set whole and the order recorded; the next
 # run resumes that order (poll, download, check, install) instead of placing
 # a new one: Pebble's log shows no second newOrder.  An order the CA no
-# longer knows is dropped and a new one placed.
+# longer knows is dropped and a new one placed; a CA that lost our account
+# altogether (restarted without state) gets the same key registered again.
 set -euo pipefail
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -74,3 +75,13 @@ printf '{"url": 5}' >"$pending/order.json"
 run_ck 0 -c "$conf" renew
 assert_contains "$(cat "$ERR")" "dropping the pending order" "stderr for a corrupt pending order"
 note "a corrupt pending record: dropped with a warning"
+
+# 5. A CA restarted without its state no longer knows our account: the key
+# is registered again and the renewal goes through.
+acct_url=$(cat "$(account_dir "$state")/url")
+ck_restart_pebble
+run_ck 0 -c "$conf" renew --force
+assert_contains "$(cat "$ERR")" "no longer knows our account: registering it again" \
+	"stderr after the CA lost the account"
+assert_ne "$acct_url" "$(cat "$(account_dir "$state")/url")" "account URL after registering again"
+note "a CA that lost the account: registered again with the same key, renewed"

@@ -56,4 +56,11 @@ int ck_session_account(struct ck_session *s, int create);
  */
 int ck_session_acme(struct ck_session *s, int create, struct ck_acme **out);
 
+/*
+ * Forgets the account URL (in the session and the store), keeping its key:
+ * the next ck_session_acme registers the key again (newAccount returns the
+ * account if the CA still has it).
+ */
+int ck_session_forget_account(struct ck_session *s);
+
 #endif

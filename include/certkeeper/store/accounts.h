@@ -46,5 +46,7 @@ int ck_store_account_save_key(struct ck_store *st, const char *directory_url,
 
 /* Records the account URL so that later runs skip newAccount; refuses one the load would drop. */
 int ck_store_account_save_url(struct ck_store *st, const char *directory_url, const char *url);
+/* Removes the stored account URL (the key stays), for a CA that no longer has the account. */
+int ck_store_account_forget_url(struct ck_store *st, const char *directory_url);
 
 #endif
