@@ -242,12 +242,21 @@ int
 acme_post_object(struct ck_acme *a, const char *url, const json_t *payload, const char *what,
     json_t **obj, char **location)
 {
+	return acme_post_object_tolerate(a, url, payload, what, NULL, obj, location);
+}
+
+int
+acme_post_object_tolerate(struct ck_acme *a, const char *url, const json_t *payload,
+    const char *what, const char *tolerate, json_t **obj, char **location)
+{
 	struct ck_http_resp r;
-	int rc = -1;
+	int st, rc = -1;
 
 	memset(&r, 0, sizeof(r));
-	if (acme_post(a, url, payload, 0, &r, what, NULL) != 0)
+	if ((st = acme_post(a, url, payload, 0, &r, what, tolerate)) != 0) {
+		rc = st == 1 ? 1 : -1;
 		goto out;
+	}
 	if ((*obj = acme_body_object(&r, what)) == NULL)
 		goto out;
 	if (location != NULL) {

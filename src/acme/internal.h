@@ -70,6 +70,9 @@ int acme_post(struct ck_acme *a, const char *url, const json_t *payload, int use
  */
 int acme_post_object(struct ck_acme *a, const char *url, const json_t *payload,
     const char *what, json_t **obj, char **location);
+/* The same, but 1 (not reported, *obj untouched) when the answer is the problem type `tolerate`. */
+int acme_post_object_tolerate(struct ck_acme *a, const char *url, const json_t *payload,
+    const char *what, const char *tolerate, json_t **obj, char **location);
 
 /*
  * POST-as-GETs url until its status is no longer `waiting`, at most until

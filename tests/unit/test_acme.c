@@ -85,6 +85,8 @@
 #define ARI_T0 ((time_t)1609632000)	/* 2021-01-03T00:00:00Z */
 #define ARI_WINDOW "{\"suggestedWindow\":{\"start\":\"2021-01-03T00:00:00Z\"," \
 	"\"end\":\"2021-01-07T00:00:00Z\"}}"
+#define ALREADY_REPLACED "{\"type\":\"urn:ietf:params:acme:error:alreadyReplaced\"," \
+	"\"detail\":\"certificate already replaced by order 7\",\"status\":409}"
 
 #define MAX_STEPS 320	/* an order of CK_MAX_IDENTIFIERS pending names takes ~305 */
 
@@ -1464,6 +1466,140 @@ test_ari_bad_id_refused(void **state)
 	ck_acme_free(a);
 }
 
+/* Orders a.example as issue() does, naming the certificate it replaces. */
+static int
+issue_replacing(struct ck_acme *a, const char *replaces, char **pem, size_t *pemlen)
+{
+	static char d1[] = "a.example";
+	static char *const domains[] = { d1 };
+	static const unsigned char csr[] = { 0x30, 0x82, 0x00 };
+	struct ck_order_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.identifiers = domains;
+	req.nidentifiers = 1;
+	req.csr = csr;
+	req.csrlen = sizeof(csr);
+	req.replaces = replaces;
+	return ck_acme_order(a, &req, pem, pemlen);
+}
+
+/* The newOrder payload recorded at request i, parsed. */
+static json_t *
+payload_of(size_t i)
+{
+	json_error_t jerr;
+	json_t *p;
+
+	assert_true(i < S.nrecs);
+	assert_string_equal(S.recs[i].url, U_NEWORDER);
+	assert_non_null(p = json_loads(S.recs[i].payload, 0, &jerr));
+	return p;
+}
+
+/* Broken if newOrder does not carry "replaces" (RFC 9773 5) beside its identifiers. */
+static void
+test_order_replaces(void **state)
+{
+	struct ck_acme *a = client_with_account();
+	json_t *p, *want;
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	step("POST", U_NEWORDER, 201, ORDER_READY, U_ORDER);
+	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
+	step("POST", U_CERT, 200, PEM, NULL);
+	assert_int_equal(issue_replacing(a, ARI_ID, &pem, &pemlen), 0);
+	assert_string_equal(pem, PEM);
+	p = payload_of(3);
+	assert_non_null(want = json_pack("{s:[{s:s,s:s}],s:s}", "identifiers", "type", "dns",
+	    "value", "a.example", "replaces", ARI_ID));
+	assert_true(json_equal(p, want));
+	json_decref(want);
+	json_decref(p);
+	assert_int_equal(S.nrecs, S.nsteps);
+	free(pem);
+	ck_acme_free(a);
+}
+
+static int already_rc;
+
+static void
+run_already_replaced(void)
+{
+	struct ck_acme *a = client_with_account();
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	step("POST", U_NEWORDER, 409, ALREADY_REPLACED, NULL);
+	step("POST", U_NEWORDER, 201, ORDER_READY, U_ORDER);
+	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
+	step("POST", U_CERT, 200, PEM, NULL);
+	already_rc = issue_replacing(a, ARI_ID, &pem, &pemlen);
+	free(pem);
+	ck_acme_free(a);
+}
+
+/*
+ * Broken if an alreadyReplaced refusal (RFC 9773 5: another order replaced
+ * that certificate) ends the renewal instead of one new order without
+ * "replaces", or if that retry is not said at info.
+ */
+static void
+test_already_replaced_retried(void **state)
+{
+	char *out = capture_stderr(run_already_replaced);
+	json_t *p, *want;
+
+	assert_int_equal(already_rc, 0);
+	assert_int_equal(S.nrecs, S.nsteps);
+	assert_int_equal(count_url(U_NEWORDER), 2);
+	p = payload_of(3);
+	assert_string_equal(json_string_value(json_object_get(p, "replaces")), ARI_ID);
+	json_decref(p);
+	p = payload_of(4);
+	assert_non_null(want = json_pack("{s:[{s:s,s:s}]}", "identifiers", "type", "dns",
+	    "value", "a.example"));
+	assert_true(json_equal(p, want));
+	json_decref(want);
+	json_decref(p);
+	assert_non_null(strstr(out, "info: newOrder: the CA says certificate " ARI_ID " was "
+	    "already replaced (alreadyReplaced); ordering again without \"replaces\""));
+	assert_null(strstr(out, "error:"));
+	free(out);
+}
+
+/* Broken if alreadyReplaced is retried more than once, or when no "replaces" was sent. */
+static void
+test_already_replaced_once(void **state)
+{
+	struct ck_acme *a = client_with_account();
+	char *pem = NULL;
+	size_t pemlen = 0;
+	json_t *p;
+
+	step("POST", U_NEWORDER, 409, ALREADY_REPLACED, NULL);
+	step("POST", U_NEWORDER, 409, ALREADY_REPLACED, NULL);
+	assert_int_equal(issue_replacing(a, ARI_ID, &pem, &pemlen), -1);
+	assert_null(pem);
+	assert_int_equal(count_url(U_NEWORDER), 2);
+	assert_int_equal(S.nrecs, S.nsteps);
+	p = payload_of(4);
+	assert_null(json_object_get(p, "replaces"));
+	json_decref(p);
+	assert_error_has("newOrder: the CA refused (HTTP 409): alreadyReplaced: certificate "
+	    "already replaced by order 7");
+
+	/* Without "replaces" the refusal is not ours to work around. */
+	ck_clear_error();
+	step("POST", U_NEWORDER, 409, ALREADY_REPLACED, NULL);
+	assert_int_equal(issue_replacing(a, NULL, &pem, &pemlen), -1);
+	assert_int_equal(count_url(U_NEWORDER), 3);
+	assert_int_equal(S.nrecs, S.nsteps);
+	assert_error_has("newOrder: the CA refused (HTTP 409): alreadyReplaced");
+	ck_acme_free(a);
+}
+
 static int
 group_setup(void **state)
 {
@@ -1519,6 +1655,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ari_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ari_https_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ari_bad_id_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_replaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_already_replaced_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_already_replaced_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
