@@ -8,30 +8,72 @@ never completes: "processing" rewrites the finalize answer, and every order
 poll that would say "valid", to status "processing" (without a certificate
 URL); "stall" accepts every order poll and never answers it.
 
+With --ari FILE it also plays a CA with ACME Renewal Information (RFC
+9773), which Pebble 2.4 lacks: the directory it relays (GET /dir) gains
+"renewalInfo": "https://localhost:PROXYPORT/renewal-info", and it answers
+GET /renewal-info/ID itself from FILE, read again at every request so that
+a test can move a window while certkeeper runs.  FILE is JSON:
+
+    {"windows": {"ID": {"start": "2025-06-01T00:00:00Z",
+                        "end": "2025-06-02T00:00:00Z",
+                        "explanationURL": "https://ca.test/why"},
+                 "ID2": {"start_offset": -60, "end_offset": 60}},
+     "default": {"start_offset": 3600, "end_offset": 7200},
+     "retry_after": 60}
+
+A certificate ID found in "windows" gets its entry, any other ID the
+"default" entry; with neither, the answer is 404 with an ACME problem
+(an ID that is not base64url "." base64url gets 400).  In an entry, "start"
+and "end" are sent as they are (any JSON value, so a test can send
+nonsense), "start_offset" / "end_offset" are seconds from now and are sent
+as RFC 3339 UTC times; "explanationURL" is passed on when present.
+"retry_after" (top level, or per entry to override it) is sent as the
+Retry-After header: a number as seconds, a string as it is; absent, no
+header.  For a hostile CA an entry may also give "status" (an HTTP status
+other than 200 answers with an ACME problem) and "body" (text sent instead
+of the JSON window).  FILE that does not read as a JSON object answers 500.
+
 It listens on 127.0.0.1 only and connects to 127.0.0.1 only: the upstream
 host is fixed here, only Pebble's port is an argument.
 
     mitm.py --port PROXYPORT --upstream-port PEBBLEPORT --cert PEM --key KEY \
-            --cafile CA [--replace FILE] [--after-finalize processing|stall]
+            --cafile CA [--replace FILE] [--after-finalize processing|stall] \
+            [--ari FILE]
 
 Each relayed request is logged on stderr as "METHOD PATH -> STATUS", with
 "(tampered: N bytes from FILE)" on a replaced certificate download, so that
 the test can tell a refusal by certkeeper from a proxy that did nothing.
+With --ari, each renewalInfo request is logged as "mitm: ARI ID ->
+START..END" (or "-> STATUS (why)" when no window is sent), and each newOrder
+POST relayed as "mitm: newOrder replaces=ID" or "mitm: newOrder
+replaces=(none)", from its JWS payload.
 """
 
 import argparse
+import base64
+import binascii
 import http.client
 import http.server
 import json
+import re
 import ssl
 import sys
 import threading
+import time
+import urllib.parse
 
 UPSTREAM_HOST = "127.0.0.1"
 # Pebble's paths (wfe.go): certificate download, order, finalize.
 CERT_PATH = "/certZ/"
 ORDER_PATH = "/my-order/"
 FINALIZE_PATH = "/finalize-order/"
+# The directory; newOrder's path is learnt from it (Pebble's is /order-plz).
+DIR_PATH = "/dir"
+NEW_ORDER_PATH = "/order-plz"
+# What --ari serves itself: renewalInfo, and the form of a certificate ID.
+ARI_PATH = "/renewal-info"
+ARI_ID = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+PROBLEM = "urn:ietf:params:acme:error:"
 # Hop-by-hop headers (RFC 9110 7.6.1) and those the proxy sets itself.
 HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
        "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
@@ -42,6 +84,40 @@ BODY_MAX = 1 << 20
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+def printable(text):
+    """text with every character outside printable ASCII as "?", for the log."""
+    return "".join(c if " " <= c <= "~" else "?" for c in text)
+
+
+def rfc3339(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(t)))
+
+
+def load_ari(path):
+    """The --ari FILE as a dict; raises OSError or ValueError."""
+    with open(path, encoding="utf-8") as f:
+        conf = json.load(f)
+    if not isinstance(conf, dict):
+        raise ValueError("not a JSON object")
+    for key in ("windows", "default"):
+        if not isinstance(conf.get(key, {}), dict):
+            raise ValueError('"%s" is not an object' % key)
+    return conf
+
+
+def order_replaces(body):
+    """What a newOrder JWS asks to replace: the ID, "(none)" or "(undecodable: why)"."""
+    try:
+        payload = json.loads(body)["payload"]
+        order = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        replaces = order.get("replaces")
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as e:
+        return "(undecodable: %s)" % printable(str(e))
+    if replaces is None:
+        return "(none)"
+    return printable(replaces if isinstance(replaces, str) else json.dumps(replaces))
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -80,6 +156,84 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def rewrite(self, data):
         return data.replace(self.server.upstream_authority, self.server.own_authority)
 
+    def send_body(self, status, data, content_type, headers=()):
+        self.send_response_only(status)
+        self.send_header("Content-Type", content_type)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def send_problem(self, status, kind, detail, headers=()):
+        doc = {"type": PROBLEM + kind, "detail": detail, "status": status}
+        self.send_body(status, json.dumps(doc).encode(), "application/problem+json", headers)
+
+    def answer_ari(self):
+        """GET /renewal-info/ID, answered from the --ari FILE (see the docstring)."""
+        cert_id = urllib.parse.urlsplit(self.path).path[len(ARI_PATH) + 1:]
+        safe = printable(cert_id)
+        try:
+            self.read_body()
+            conf = load_ari(self.server.ari)
+        except (OSError, ValueError) as e:
+            log("mitm: ARI %s -> 500 (cannot use %s: %s)" % (safe, self.server.ari, e))
+            self.send_problem(500, "serverInternal", "renewal information unavailable")
+            return
+        if not ARI_ID.fullmatch(cert_id):
+            log("mitm: ARI %s -> 400 (not a certificate identifier)" % safe)
+            self.send_problem(400, "malformed", "not an ARI certificate identifier")
+            return
+        entry = conf.get("windows", {}).get(cert_id, conf.get("default"))
+        if not isinstance(entry, dict):
+            log("mitm: ARI %s -> 404 (no window)" % safe)
+            self.send_problem(404, "malformed", "no renewal information for this certificate")
+            return
+        headers = []
+        retry = entry.get("retry_after", conf.get("retry_after"))
+        if retry is not None:
+            headers.append(("Retry-After", str(retry)))
+        status = entry.get("status", 200)
+        window = {}
+        try:
+            if not isinstance(status, int) or not 200 <= status <= 599:
+                raise ValueError("status %r is not an HTTP status from 200 to 599" % (status,))
+            now = time.time()
+            for edge in ("start", "end"):
+                if edge in entry:
+                    window[edge] = entry[edge]
+                elif edge + "_offset" in entry:
+                    window[edge] = rfc3339(now + entry[edge + "_offset"])
+        except (TypeError, ValueError, OverflowError, OSError) as e:
+            log("mitm: ARI %s -> 500 (cannot use %s: %s)" % (safe, self.server.ari, e))
+            self.send_problem(500, "serverInternal", "renewal information unavailable")
+            return
+        if status != 200 and "body" not in entry:
+            log("mitm: ARI %s -> %d (as FILE says)" % (safe, status))
+            self.send_problem(status, "serverInternal" if status >= 500 else "malformed",
+                              "renewal information refused (mitm --ari)", headers)
+            return
+        if "body" in entry:
+            data = str(entry["body"]).encode()
+            log("mitm: ARI %s -> %d (body from FILE: %d bytes)" % (safe, status, len(data)))
+            self.send_body(status, data, "application/json", headers)
+            return
+        doc = {"suggestedWindow": window}
+        if "explanationURL" in entry:
+            doc["explanationURL"] = entry["explanationURL"]
+        self.send_body(200, json.dumps(doc).encode(), "application/json", headers)
+        log("mitm: ARI %s -> %s..%s" % (safe, printable(str(window.get("start"))),
+                                         printable(str(window.get("end")))))
+
+    def add_renewal_info(self, data):
+        """The relayed directory with renewalInfo at this proxy; learns newOrder's path."""
+        directory = json.loads(data)
+        new_order = directory.get("newOrder")
+        if isinstance(new_order, str):
+            self.server.new_order_path = urllib.parse.urlsplit(new_order).path
+        directory["renewalInfo"] = "https://localhost:%d%s" % (self.server.port, ARI_PATH)
+        return json.dumps(directory, indent=2).encode()
+
     def relay(self):
         try:
             body = self.read_body()
@@ -87,6 +241,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log("mitm: %s %s: cannot read the request: %s" % (self.command, self.path, e))
             self.close_connection = True
             return
+        if (self.server.ari is not None and self.command == "POST"
+                and urllib.parse.urlsplit(self.path).path == self.server.new_order_path):
+            log("mitm: newOrder replaces=%s" % order_replaces(body))
         if (self.server.after_finalize == "stall" and self.command == "POST"
                 and self.path.startswith(ORDER_PATH)):
             log("mitm: %s %s -> (stalled: no answer)" % (self.command, self.path))
@@ -123,6 +280,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         note = ""
         data = self.rewrite(data)
+        if (self.server.ari is not None and self.command == "GET"
+                and urllib.parse.urlsplit(self.path).path == DIR_PATH and resp.status == 200):
+            try:
+                data = self.add_renewal_info(data)
+                note = " (renewalInfo added)"
+            except (ValueError, AttributeError) as e:
+                note = " (no renewalInfo added: %s)" % e
         if (self.server.replace is not None and self.command == "POST"
                 and self.path.startswith(CERT_PATH) and 200 <= resp.status < 300):
             with open(self.server.replace, "rb") as f:
@@ -157,7 +321,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
         log("mitm: %s %s -> %d%s" % (self.command, self.path, resp.status, note))
 
-    do_GET = do_HEAD = do_POST = relay
+    def do_GET(self):
+        if self.server.ari is not None and self.path.startswith(ARI_PATH + "/"):
+            self.answer_ari()
+        else:
+            self.relay()
+
+    do_HEAD = do_POST = relay
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -182,6 +352,8 @@ def main():
                    help="serve FILE's bytes as every certificate download")
     p.add_argument("--after-finalize", choices=("processing", "stall"),
                    help="never let a finalized order complete")
+    p.add_argument("--ari", metavar="FILE",
+                   help="advertise renewalInfo and answer it from FILE (see above)")
     a = p.parse_args()
 
     srv = Server(("127.0.0.1", a.port), Handler)
@@ -195,11 +367,20 @@ def main():
     srv.replace = a.replace
     srv.after_finalize = a.after_finalize
     srv.stop = threading.Event()
+    srv.port = a.port
+    srv.ari = a.ari
+    srv.new_order_path = NEW_ORDER_PATH
     if a.replace is not None:
         open(a.replace, "rb").close()  # fail now, not at the download
-    log("mitm: ready on 127.0.0.1:%d -> %s:%d, %s" % (
+    if a.ari is not None:
+        try:
+            load_ari(a.ari)  # fail now, not at the first renewalInfo request
+        except ValueError as e:
+            raise OSError("--ari %s: %s" % (a.ari, e)) from e
+    log("mitm: ready on 127.0.0.1:%d -> %s:%d, %s%s" % (
         a.port, UPSTREAM_HOST, a.upstream_port,
-        "replacing certificate downloads with " + a.replace if a.replace else "passing through"))
+        "replacing certificate downloads with " + a.replace if a.replace else "passing through",
+        ", renewalInfo from " + a.ari if a.ari else ""))
     srv.serve_forever()
 
 

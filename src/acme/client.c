@@ -20,7 +20,7 @@
 /* --- what the server says ---------------------------------------------- */
 
 int
-acme_url_ok(const char *url, const char *what)
+acme_url_valid(const char *url)
 {
 	size_t i, n = url != NULL ? strlen(url) : 0;
 	int ok = n > 8 && n <= 2048 && strncmp(url, "https://", 8) == 0;
@@ -28,13 +28,19 @@ acme_url_ok(const char *url, const char *what)
 	for (i = 0; ok && i < n; i++)
 		if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f)
 			ok = 0;
-	if (!ok) {
-		char safe[128];
-
-		ck_sanitize(safe, sizeof(safe), url ? url : "(none)", url ? n : 6);
-		ck_error_as(CK_ERR_CA, "server gave %s URL \"%s\": not an https URL", what, safe);
-	}
 	return ok;
+}
+
+int
+acme_url_ok(const char *url, const char *what)
+{
+	char safe[128];
+
+	if (acme_url_valid(url))
+		return 1;
+	ck_sanitize(safe, sizeof(safe), url ? url : "(none)", url ? strlen(url) : 6);
+	ck_error_as(CK_ERR_CA, "server gave %s URL \"%s\": not an https URL", what, safe);
+	return 0;
 }
 
 json_t *
@@ -127,12 +133,8 @@ problem_type(const struct ck_http_resp *r, json_t **holder)
 	return json_string_value(json_object_get(*holder, "type"));
 }
 
-/*
- * Reports a non-success response to what, with its problem document, its
- * short type and the server's Retry-After, so the outcome can honour them.
- */
-static void
-report_failure(struct ck_acme *a, const struct ck_http_resp *r, const char *what)
+void
+acme_report_failure(struct ck_acme *a, const struct ck_http_resp *r, const char *what)
 {
 	json_t *prob = NULL;
 	const char *type;
@@ -174,7 +176,7 @@ ensure_nonce(struct ck_acme *a)
 	if (ck_http_request(a->http, "HEAD", a->new_nonce, NULL, 0, &r) != 0)
 		goto out;
 	if (r.status != 200 && r.status != 204) {
-		report_failure(a, &r, "newNonce");
+		acme_report_failure(a, &r, "newNonce");
 		goto out;
 	}
 	take_nonce(a, &r);
@@ -227,7 +229,7 @@ acme_post(struct ck_acme *a, const char *url, const json_t *payload, int use_jwk
 			ck_debug("%s: badNonce, retrying with the fresh nonce", what);
 			continue;
 		}
-		report_failure(a, r, what);
+		acme_report_failure(a, r, what);
 		goto out;
 	}
 out:
@@ -240,12 +242,21 @@ int
 acme_post_object(struct ck_acme *a, const char *url, const json_t *payload, const char *what,
     json_t **obj, char **location)
 {
+	return acme_post_object_tolerate(a, url, payload, what, NULL, obj, location);
+}
+
+int
+acme_post_object_tolerate(struct ck_acme *a, const char *url, const json_t *payload,
+    const char *what, const char *tolerate, json_t **obj, char **location)
+{
 	struct ck_http_resp r;
-	int rc = -1;
+	int st, rc = -1;
 
 	memset(&r, 0, sizeof(r));
-	if (acme_post(a, url, payload, 0, &r, what, NULL) != 0)
+	if ((st = acme_post(a, url, payload, 0, &r, what, tolerate)) != 0) {
+		rc = st == 1 ? 1 : -1;
 		goto out;
+	}
 	if ((*obj = acme_body_object(&r, what)) == NULL)
 		goto out;
 	if (location != NULL) {
@@ -345,7 +356,7 @@ ck_acme_new(struct ck_http *http, struct ck_clock *clock, const char *directory_
 	if (ck_http_request(http, "GET", directory_url, NULL, 0, &r) != 0)
 		goto out;
 	if (r.status != 200) {
-		report_failure(a, &r, "ACME directory");
+		acme_report_failure(a, &r, "ACME directory");
 		goto out;
 	}
 	if ((a->dir = acme_body_object(&r, "ACME directory")) == NULL)

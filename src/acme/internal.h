@@ -33,6 +33,14 @@ struct ck_acme {
  * ASCII without spaces, at most 2048 bytes.  Reports and returns 0 if not.
  */
 int acme_url_ok(const char *url, const char *what);
+/* The same test, quiet: 1 or 0. */
+int acme_url_valid(const char *url);
+
+/*
+ * Reports a non-success response to what, with its problem document, its
+ * short type and the server's Retry-After, so the outcome can honour them.
+ */
+void acme_report_failure(struct ck_acme *a, const struct ck_http_resp *r, const char *what);
 
 /* Parses a response body as a JSON object (new reference) or reports what. */
 json_t *acme_body_object(const struct ck_http_resp *r, const char *what);
@@ -62,6 +70,9 @@ int acme_post(struct ck_acme *a, const char *url, const json_t *payload, int use
  */
 int acme_post_object(struct ck_acme *a, const char *url, const json_t *payload,
     const char *what, json_t **obj, char **location);
+/* The same, but 1 (not reported, *obj untouched) when the answer is the problem type `tolerate`. */
+int acme_post_object_tolerate(struct ck_acme *a, const char *url, const json_t *payload,
+    const char *what, const char *tolerate, json_t **obj, char **location);
 
 /*
  * POST-as-GETs url until its status is no longer `waiting`, at most until

@@ -225,9 +225,9 @@ order_status_is(const json_t *order, const char *want)
 	return 0;
 }
 
-/* The newOrder payload: identifiers, and replaces and profile when given. */
+/* The newOrder payload: identifiers, and profile and (with_replaces) replaces when given. */
 static json_t *
-order_payload(const struct ck_order_req *req)
+order_payload(const struct ck_order_req *req, int with_replaces)
 {
 	json_t *ids = NULL, *payload = NULL;
 	size_t i;
@@ -242,7 +242,7 @@ order_payload(const struct ck_order_req *req)
 		goto fail;
 	json_decref(ids);
 	ids = NULL;
-	if (req->replaces != NULL &&
+	if (with_replaces && req->replaces != NULL &&
 	    json_object_set_new(payload, "replaces", json_string(req->replaces)) != 0)
 		goto fail;
 	if (req->profile != NULL &&
@@ -254,6 +254,38 @@ fail:
 	json_decref(ids);
 	json_decref(payload);
 	return NULL;
+}
+
+/*
+ * newOrder.  When the CA refuses because the certificate named in replaces
+ * was replaced already (RFC 9773 5: another order named it; 409
+ * alreadyReplaced), the renewal is still wanted: one more newOrder without
+ * "replaces", whose failure is final.
+ */
+static int
+new_order(struct ck_acme *a, const struct ck_order_req *req, json_t **order, char **order_url)
+{
+	json_t *payload = NULL;
+	char safe[128];
+	int st, rc = -1;
+
+	if ((payload = order_payload(req, 1)) == NULL)
+		goto out;
+	st = acme_post_object_tolerate(a, a->new_order, payload, "newOrder",
+	    req->replaces != NULL ? PROBLEM_PREFIX "alreadyReplaced" : NULL, order, order_url);
+	if (st == 1) {
+		ck_sanitize(safe, sizeof(safe), req->replaces, SIZE_MAX);
+		ck_info("newOrder: the CA says certificate %s was already replaced "
+		    "(alreadyReplaced); ordering again without \"replaces\"", safe);
+		json_decref(payload);
+		if ((payload = order_payload(req, 0)) == NULL)
+			goto out;
+		st = acme_post_object(a, a->new_order, payload, "newOrder", order, order_url);
+	}
+	rc = st == 0 ? 0 : -1;
+out:
+	json_decref(payload);
+	return rc;
 }
 
 /* Downloads the certificate chain of a valid order. */
@@ -360,7 +392,7 @@ order_deadline(struct ck_acme *a, const struct ck_order_req *req)
 int
 ck_acme_order(struct ck_acme *a, const struct ck_order_req *req, char **pem, size_t *pemlen)
 {
-	json_t *payload = NULL, *order = NULL;
+	json_t *order = NULL;
 	char *order_url = NULL;
 	int64_t deadline = order_deadline(a, req);
 	int rc = -1;
@@ -370,9 +402,7 @@ ck_acme_order(struct ck_acme *a, const struct ck_order_req *req, char **pem, siz
 		    CK_MAX_IDENTIFIERS, req->nidentifiers);
 		goto out;
 	}
-	if ((payload = order_payload(req)) == NULL)
-		goto out;
-	if (acme_post_object(a, a->new_order, payload, "newOrder", &order, &order_url) != 0)
+	if (new_order(a, req, &order, &order_url) != 0)
 		goto out;
 	/* A new order must wait for authorization or be ready: anything else is refused. */
 	if (strcmp(acme_status_of(order), "pending") != 0 && !order_status_is(order, "ready"))
@@ -380,7 +410,6 @@ ck_acme_order(struct ck_acme *a, const struct ck_order_req *req, char **pem, siz
 	rc = complete(a, req, order_url, deadline, &order, pem, pemlen);
 out:
 	json_decref(order);
-	json_decref(payload);
 	free(order_url);
 	return rc;
 }

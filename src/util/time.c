@@ -47,3 +47,75 @@ ck_time_parse_rfc3339(const char *s, time_t *t)
 		return -1;
 	return 0;
 }
+
+/* Reads exactly n digits at s into *v; 0, or -1 at the first non-digit (a NUL included). */
+static int
+digits(const char *s, int n, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+static int
+days_in_month(int year, int mon)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (mon == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+		return 29;
+	return days[mon - 1];
+}
+
+int
+ck_time_parse_rfc3339_any(const char *s, time_t *t)
+{
+	int year, mon, day, hour, min, sec, oh = 0, om = 0, sign = 0;
+	const char *p;
+	struct tm tm;
+
+	if (s == NULL)
+		return -1;
+	/* The || chain stops at the first mismatch, so no byte past a NUL is read. */
+	if (digits(s, 4, &year) != 0 || s[4] != '-' || digits(s + 5, 2, &mon) != 0 ||
+	    s[7] != '-' || digits(s + 8, 2, &day) != 0 || (s[10] != 'T' && s[10] != 't') ||
+	    digits(s + 11, 2, &hour) != 0 || s[13] != ':' || digits(s + 14, 2, &min) != 0 ||
+	    s[16] != ':' || digits(s + 17, 2, &sec) != 0)
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		if (*++p < '0' || *p > '9')
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '+' ? 1 : -1;
+		if (digits(p + 1, 2, &oh) != 0 || p[3] != ':' || digits(p + 4, 2, &om) != 0)
+			return -1;
+		p += 6;
+	} else {
+		return -1;
+	}
+	if (*p != '\0' || mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon) ||
+	    hour > 23 || min > 59 || sec > 60 || (sec == 60 && min != 59) || oh > 23 || om > 59)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	/* A leap second is the second after :59 (timegm normalizes :60 so). */
+	tm.tm_sec = sec;
+	*t = timegm(&tm) - (time_t)sign * (oh * 3600 + om * 60);
+	return 0;
+}

@@ -5,6 +5,7 @@
  * __wrap_ck_http_request below is the CA: each request must match the next
  * step of a script (method and URL); it is answered with the step's status,
  * body and headers (Replay-Nonce, Location, Retry-After) and recorded.
+ * A step may instead fail as the transport would (transport_error).
  * Every POST is verified as a JWS with the account key, and its protected
  * header must carry the request URL and the Replay-Nonce of the response
  * just before it.  Objects are scripted as already final where possible so
@@ -33,6 +34,7 @@
 #include <jansson.h>
 
 #include "certkeeper/acme/account.h"
+#include "certkeeper/acme/ari.h"
 #include "certkeeper/acme/client.h"
 #include "certkeeper/acme/order.h"
 #include "certkeeper/net/http.h"
@@ -75,6 +77,16 @@
 #define PEM "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUdGVzdA==\n" \
 	"-----END CERTIFICATE-----\n"
 #define TOKEN "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA"
+#define U_ARI		CA "/renewal-info"
+#define ARI_ID		"aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"	/* RFC 9773 4.1 */
+#define U_ARI_ID	U_ARI "/" ARI_ID
+#define DIR_ARI_BODY "{\"newNonce\":\"" U_NONCE "\",\"newAccount\":\"" U_NEWACCT "\"," \
+	"\"newOrder\":\"" U_NEWORDER "\",\"renewalInfo\":\"" U_ARI "\"}"
+#define ARI_T0 ((time_t)1609632000)	/* 2021-01-03T00:00:00Z */
+#define ARI_WINDOW "{\"suggestedWindow\":{\"start\":\"2021-01-03T00:00:00Z\"," \
+	"\"end\":\"2021-01-07T00:00:00Z\"}}"
+#define ALREADY_REPLACED "{\"type\":\"urn:ietf:params:acme:error:alreadyReplaced\"," \
+	"\"detail\":\"certificate already replaced by order 7\",\"status\":409}"
 
 #define MAX_STEPS 320	/* an order of CK_MAX_IDENTIFIERS pending names takes ~305 */
 
@@ -86,6 +98,7 @@ struct step {
 	char *nonce;
 	char *location;
 	char *retry_after;
+	int transport_error;	/* fail as ck_http_request does when no answer comes */
 };
 
 struct rec {
@@ -292,6 +305,11 @@ __wrap_ck_http_request(struct ck_http *h, const char *method, const char *url,
 	} else {
 		assert_null(body);
 		assert_int_equal(bodylen, 0);
+	}
+	if (s->transport_error) {
+		ck_error_as(CK_ERR_NETWORK, "%s %s: Couldn't connect to server (scripted)", method,
+		    url);
+		return -1;
 	}
 	S.prev_nonce = s->nonce;
 	resp->status = s->status;
@@ -1084,6 +1102,504 @@ test_server_strings_sanitized(void **state)
 	free(out);
 }
 
+/* --- ACME Renewal Information (RFC 9773) -------------------------------- */
+
+/* Fetches the directory body alone: renewalInfo needs no account, no nonce. */
+static struct ck_acme *
+client_with_dir(const char *body)
+{
+	struct ck_acme *a = NULL;
+
+	step("GET", U_DIR, 200, body, NULL);
+	assert_int_equal(ck_acme_new(FAKE_HTTP, clk, U_DIR, signer, &a), 0);
+	return a;
+}
+
+/* Scripts one renewalInfo answer for ARI_ID. */
+static struct step *
+ari_step(long status, const char *body, const char *retry_after)
+{
+	struct step *s = step("GET", U_ARI_ID, status, body, NULL);
+
+	s->retry_after = xstrdup(retry_after);
+	return s;
+}
+
+/* Asserts that w is what a failed fetch leaves: nothing but the default wait. */
+static void
+assert_window_cleared(const struct ck_ari_window *w)
+{
+	assert_true(w->start == 0);
+	assert_true(w->end == 0);
+	assert_int_equal(w->retry_after, CK_ARI_RETRY_DEFAULT);
+	assert_string_equal(w->explanation, "");
+}
+
+/*
+ * Broken if a good renewalInfo answer is not read into the window (times,
+ * Retry-After, explanationURL), or is fetched other than by one plain GET
+ * of renewalInfo "/" the identifier (RFC 9773 4.1: unauthenticated).
+ */
+static void
+test_ari_window(void **state)
+{
+	struct ck_acme *a = client_with_dir(DIR_ARI_BODY);
+	struct ck_ari_window w;
+
+	assert_int_equal(ck_acme_has_ari(a), 1);
+	ari_step(200, ARI_WINDOW, "3600");
+	assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), 0);
+	assert_true(w.start == ARI_T0);
+	assert_true(w.end == ARI_T0 + 4 * 86400);
+	assert_int_equal(w.retry_after, 3600);
+	assert_string_equal(w.explanation, "");
+	assert_int_equal(S.nrecs, 2);
+	assert_string_equal(S.recs[1].method, "GET");
+	assert_string_equal(S.recs[1].url, U_ARI_ID);
+	assert_int_equal(count_method("HEAD"), 0);
+	assert_int_equal(count_method("POST"), 0);
+
+	/* Fractions, offsets and an explanation, as a CA may send them. */
+	ari_step(200, "{\"suggestedWindow\":{\"start\":\"2021-01-03T02:00:00.123456+02:00\","
+	    "\"end\":\"2021-01-02T20:00:00.5-05:00\"},\"explanationURL\":"
+	    "\"https://ca.test/docs/ari\"}", "21600");
+	assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), 0);
+	assert_true(w.start == ARI_T0);
+	assert_true(w.end == ARI_T0 + 3600);
+	assert_string_equal(w.explanation, "https://ca.test/docs/ari");
+	assert_int_equal(S.nrecs, S.nsteps);
+	ck_acme_free(a);
+}
+
+/*
+ * Broken if Retry-After is not clamped to 1 min..1 day (RFC 9773 4.3.2),
+ * if its absence or nonsense does not mean the 6 h default (4.3.3), or an
+ * HTTP-date is not read against the client's clock.
+ */
+static void
+test_ari_retry_after(void **state)
+{
+	static const struct {
+		const char *header;
+		long want;
+	} cases[] = {
+		{ "3600", 3600 }, { "60", 60 }, { "59", 60 }, { "0", 60 }, { "86400", 86400 },
+		{ "86401", 86400 }, { "99999999999999999999", 86400 }, { NULL, 21600 },
+		{ "", 21600 }, { "soon", 21600 }, { "-5", 21600 }, { "1.5", 21600 },
+	};
+	struct ck_acme *a = client_with_dir(DIR_ARI_BODY);
+	struct ck_ari_window w;
+	char date[64];
+	struct tm tm;
+	time_t then;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ari_step(200, ARI_WINDOW, cases[i].header);
+		assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), 0);
+		if (w.retry_after != cases[i].want)
+			fail_msg("Retry-After \"%s\": %ld, expected %ld", cases[i].header ?
+			    cases[i].header : "(absent)", w.retry_after, cases[i].want);
+	}
+	/* Ten days on the fake clock, then a date two hours later: 7200 s, not a real-clock day. */
+	ck_clock_fake_advance(clk, (int64_t)10 * 86400 * 1000);
+	then = ck_clock_now(clk) + 7200;
+	assert_non_null(gmtime_r(&then, &tm));
+	assert_true(strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0);
+	ari_step(200, ARI_WINDOW, date);
+	assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), 0);
+	assert_int_equal(w.retry_after, 7200);
+	assert_int_equal(S.nrecs, S.nsteps);
+	ck_acme_free(a);
+}
+
+static struct ck_ari_window escape_window;
+
+static void
+run_escape_explanation(void)
+{
+	struct ck_acme *a = client_with_dir(DIR_ARI_BODY);
+
+	ari_step(200, "{\"suggestedWindow\":{\"start\":\"2021-01-03T00:00:00Z\",\"end\":"
+	    "\"2021-01-07T00:00:00Z\"},\"explanationURL\":\"https://ca.test/why\\u001b[31m"
+	    "\\r\\nFAKE: renewed\\u0007\\u00e9\"}", NULL);
+	assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &escape_window), 0);
+	ck_acme_free(a);
+}
+
+/*
+ * Broken if the CA's explanationURL reaches the log or the window raw
+ * (terminal and log injection), or is not shown to the operator at all.
+ */
+static void
+test_ari_explanation_sanitized(void **state)
+{
+	char *out = capture_stderr(run_escape_explanation);
+
+	assert_string_equal(escape_window.explanation, "https://ca.test/why?[31m??FAKE: renewed???");
+	assert_printable("stderr (explanationURL)", out);
+	assert_non_null(strstr(out, "info: renewalInfo for " ARI_ID ": the CA explains its window "
+	    "at https://ca.test/why?[31m??FAKE: renewed???"));
+	free(out);
+}
+
+/* Broken if a window that does not end after it starts is taken (RFC 9773 4.2: treat as no answer). */
+static void
+test_ari_empty_window_refused(void **state)
+{
+	static const char *const bodies[] = {
+		"{\"suggestedWindow\":{\"start\":\"2021-01-03T00:00:00Z\",\"end\":"
+		    "\"2021-01-03T00:00:00Z\"}}",
+		"{\"suggestedWindow\":{\"start\":\"2021-01-07T00:00:00Z\",\"end\":"
+		    "\"2021-01-03T00:00:00Z\"}}",
+		/* The same instant written two ways. */
+		"{\"suggestedWindow\":{\"start\":\"2021-01-03T02:00:00+02:00\",\"end\":"
+		    "\"2021-01-03T00:00:00Z\"}}",
+	};
+	struct ck_acme *a = client_with_dir(DIR_ARI_BODY);
+	struct ck_ari_window w;
+	size_t i;
+
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		ck_clear_error();
+		ari_step(200, bodies[i], "3600");
+		assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), -1);
+		assert_error_has("renewalInfo for " ARI_ID ": suggestedWindow ends (");
+		assert_error_has(") no later than it starts (");
+		assert_window_cleared(&w);
+	}
+	assert_int_equal(S.nrecs, S.nsteps);
+	ck_acme_free(a);
+}
+
+/*
+ * Broken if an answer that is not a well-formed renewalInfo object (not
+ * JSON, missing or mistyped fields, times that are not RFC 3339) is taken
+ * as a window, or its refusal is not a CA error naming the fault.
+ */
+static void
+test_ari_malformed_refused(void **state)
+{
+	static const struct {
+		const char *body, *why;
+	} cases[] = {
+		{ "", "the server's answer is not a JSON object" },
+		{ "<html>busy</html>", "the server's answer is not a JSON object" },
+		{ "[\"2021-01-03T00:00:00Z\"]", "the server's answer is not a JSON object" },
+		{ "{\"suggestedWindow\":{\"start\":\"2021-01-03T00:00:00Z\",\"end\":"
+		    "\"2021-01-07T00:00:00Z\"},\"suggestedWindow\":{\"start\":\"2020-01-01T00:00:00Z\","
+		    "\"end\":\"2020-01-02T00:00:00Z\"}}", "the server's answer is not a JSON object" },
+		{ "{}", "the answer has no suggestedWindow object" },
+		{ "{\"suggestedWindow\":\"2021-01-03T00:00:00Z\"}",
+		    "the answer has no suggestedWindow object" },
+		{ "{\"suggestedWindow\":[]}", "the answer has no suggestedWindow object" },
+		{ "{\"suggestedWindow\":{\"end\":\"2021-01-07T00:00:00Z\"}}",
+		    "suggestedWindow has no start string" },
+		{ "{\"suggestedWindow\":{\"start\":\"2021-01-03T00:00:00Z\"}}",
+		    "suggestedWindow has no end string" },
+		{ "{\"suggestedWindow\":{\"start\":1609632000,\"end\":\"2021-01-07T00:00:00Z\"}}",
+		    "suggestedWindow has no start string" },
+		{ "{\"suggestedWindow\":{\"start\":\"2021-01-03T00:00:00Z\",\"end\":null}}",
+		    "suggestedWindow has no end string" },
+		{ "{\"suggestedWindow\":{\"start\":\"2021-01-03\",\"end\":\"2021-01-07T00:00:00Z\"}}",
+		    "suggestedWindow start \"2021-01-03\" is not an RFC 3339 time" },
+		{ "{\"suggestedWindow\":{\"start\":\"2021-01-03T00:00:00Z\",\"end\":"
+		    "\"Thu, 07 Jan 2021 00:00:00 GMT\"}}",
+		    "suggestedWindow end \"Thu, 07 Jan 2021 00:00:00 GMT\" is not an RFC 3339 time" },
+		{ "{\"suggestedWindow\":{\"start\":\"\\u001b[2J2021\",\"end\":"
+		    "\"2021-01-07T00:00:00Z\"}}", "suggestedWindow start \"?[2J2021\" is not" },
+		{ "{\"suggestedWindow\":{\"start\":\"2021-01-03T00:00:00Z\",\"end\":"
+		    "\"2021-01-07T00:00:00Z\"},\"explanationURL\":42}", "explanationURL is not a string" },
+	};
+	struct ck_acme *a = client_with_dir(DIR_ARI_BODY);
+	struct ck_ari_window w;
+	struct ck_outcome o;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ari_step(200, cases[i].body, "3600");
+		ck_outcome_begin(&o);
+		memset(&w, 0x55, sizeof(w));
+		assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), -1);
+		ck_outcome_end(&o, 0);
+		if (strstr(o.error, cases[i].why) == NULL ||
+		    strstr(o.error, "renewalInfo for " ARI_ID ": ") == NULL)
+			fail_msg("body %zu: error \"%s\" does not say \"%s\"", i, o.error,
+			    cases[i].why);
+		assert_int_equal(o.cls, CK_ERR_CA);
+		assert_window_cleared(&w);
+		assert_printable("error", o.error);
+	}
+	assert_int_equal(S.nrecs, S.nsteps);
+	ck_acme_free(a);
+}
+
+/* Broken if an answer other than 200, or no answer at all, is taken as a window or not reported. */
+static void
+test_ari_status_refused(void **state)
+{
+	struct ck_acme *a = client_with_dir(DIR_ARI_BODY);
+	struct ck_ari_window w;
+	struct ck_outcome o;
+
+	ari_step(404, "{\"type\":\"urn:ietf:params:acme:error:malformed\",\"detail\":"
+	    "\"no such certificate\",\"status\":404}", NULL);
+	assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), -1);
+	assert_error_has("renewalInfo for " ARI_ID ": the CA refused (HTTP 404): malformed: "
+	    "no such certificate");
+	assert_window_cleared(&w);
+
+	ari_step(503, "", "120");
+	ck_outcome_begin(&o);
+	assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), -1);
+	ck_outcome_end(&o, 0);
+	assert_int_equal(o.cls, CK_ERR_CA);
+	assert_int_equal(o.retry_after, 120);
+	assert_non_null(strstr(o.error, "unexpected HTTP status 503 from the CA"));
+	assert_window_cleared(&w);
+
+	/* A 2xx that is not 200 carries no window either. */
+	ari_step(204, "", NULL);
+	assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), -1);
+	assert_error_has("unexpected HTTP status 204 from the CA");
+	ari_step(301, ARI_WINDOW, NULL)->location = xstrdup(CA "/elsewhere");
+	assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), -1);
+	assert_error_has("unexpected HTTP status 301 from the CA");
+
+	/* The transport's own report stands. */
+	ari_step(200, ARI_WINDOW, NULL)->transport_error = 1;
+	ck_outcome_begin(&o);
+	assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), -1);
+	ck_outcome_end(&o, 0);
+	assert_int_equal(o.cls, CK_ERR_NETWORK);
+	assert_non_null(strstr(o.error, "GET " U_ARI_ID ": Couldn't connect"));
+	assert_window_cleared(&w);
+	assert_int_equal(S.nrecs, S.nsteps);
+	ck_acme_free(a);
+}
+
+/* Broken if a CA without renewalInfo is taken for one with ARI, or is asked anyway. */
+static void
+test_ari_absent(void **state)
+{
+	struct ck_acme *a = client_with_dir(DIR_BODY);
+	struct ck_ari_window w;
+
+	ck_clear_error();
+	assert_int_equal(ck_acme_has_ari(a), 0);
+	assert_string_equal(ck_last_error(), "");
+	assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), -1);
+	assert_error_has("renewalInfo: the CA's directory has no usable renewalInfo URL");
+	assert_window_cleared(&w);
+	assert_int_equal(S.nrecs, 1);
+	ck_acme_free(a);
+}
+
+/*
+ * Broken if a renewalInfo URL that is not https or not printable is
+ * followed (a request in clear, or a server string in our logs), or if
+ * has_ari reports instead of answering quietly.
+ */
+static void
+test_ari_https_only(void **state)
+{
+	static const char *const dirs[] = {
+		"{\"newNonce\":\"" U_NONCE "\",\"newAccount\":\"" U_NEWACCT "\",\"newOrder\":\""
+		    U_NEWORDER "\",\"renewalInfo\":\"http://ca.test/renewal-info\"}",
+		"{\"newNonce\":\"" U_NONCE "\",\"newAccount\":\"" U_NEWACCT "\",\"newOrder\":\""
+		    U_NEWORDER "\",\"renewalInfo\":\"https://ca.test/renewal\\u001b[2Jinfo\"}",
+		"{\"newNonce\":\"" U_NONCE "\",\"newAccount\":\"" U_NEWACCT "\",\"newOrder\":\""
+		    U_NEWORDER "\",\"renewalInfo\":\"https://ca.test/renewal info\"}",
+		"{\"newNonce\":\"" U_NONCE "\",\"newAccount\":\"" U_NEWACCT "\",\"newOrder\":\""
+		    U_NEWORDER "\",\"renewalInfo\":\"https://\"}",
+		"{\"newNonce\":\"" U_NONCE "\",\"newAccount\":\"" U_NEWACCT "\",\"newOrder\":\""
+		    U_NEWORDER "\",\"renewalInfo\":{\"url\":\"" U_ARI "\"}}",
+	};
+	struct ck_acme *a;
+	struct ck_ari_window w;
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		reset_state();
+		a = client_with_dir(dirs[i]);
+		assert_int_equal(ck_acme_has_ari(a), 0);
+		assert_string_equal(ck_last_error(), "");
+		assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), -1);
+		assert_error_has("no usable renewalInfo URL");
+		assert_int_equal(S.nrecs, 1);
+		ck_acme_free(a);
+	}
+
+	/* A renewalInfo URL with a trailing slash gets no second one. */
+	reset_state();
+	a = client_with_dir("{\"newNonce\":\"" U_NONCE "\",\"newAccount\":\"" U_NEWACCT "\","
+	    "\"newOrder\":\"" U_NEWORDER "\",\"renewalInfo\":\"" U_ARI "/\"}");
+	assert_int_equal(ck_acme_has_ari(a), 1);
+	ari_step(200, ARI_WINDOW, NULL);
+	assert_int_equal(ck_acme_renewal_info(a, ARI_ID, &w), 0);
+	assert_int_equal(S.nrecs, S.nsteps);
+	ck_acme_free(a);
+}
+
+/* Broken if a certificate identifier could change the renewalInfo path (or query) it is put in. */
+static void
+test_ari_bad_id_refused(void **state)
+{
+	static const char *const ids[] = {
+		"", "../../acct/1", "aYhba4dGQEHhs3uEe6CuLN4ByNQ", "aYhba4dGQEHhs3uEe6CuLN4ByNQ.",
+		"aY.hb.a4", "aYhb/../a4.AIdl", "aYhb.AIdl?x=1", "aYhb.AIdl#f", "aYhb%2f.AIdl",
+		"aYhb.AIdl\r\nHost: evil", "aYhb+a4=.AIdl",
+	};
+	struct ck_acme *a = client_with_dir(DIR_ARI_BODY);
+	struct ck_ari_window w;
+	size_t i;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		ck_clear_error();
+		assert_int_equal(ck_acme_renewal_info(a, ids[i], &w), -1);
+		assert_error_has("is not an ARI certificate identifier");
+		assert_printable("error", ck_last_error());
+		assert_window_cleared(&w);
+	}
+	assert_int_equal(ck_acme_renewal_info(a, NULL, &w), -1);
+	assert_int_equal(S.nrecs, 1);
+	ck_acme_free(a);
+}
+
+/* Orders a.example as issue() does, naming the certificate it replaces. */
+static int
+issue_replacing(struct ck_acme *a, const char *replaces, char **pem, size_t *pemlen)
+{
+	static char d1[] = "a.example";
+	static char *const domains[] = { d1 };
+	static const unsigned char csr[] = { 0x30, 0x82, 0x00 };
+	struct ck_order_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.identifiers = domains;
+	req.nidentifiers = 1;
+	req.csr = csr;
+	req.csrlen = sizeof(csr);
+	req.replaces = replaces;
+	return ck_acme_order(a, &req, pem, pemlen);
+}
+
+/* The newOrder payload recorded at request i, parsed. */
+static json_t *
+payload_of(size_t i)
+{
+	json_error_t jerr;
+	json_t *p;
+
+	assert_true(i < S.nrecs);
+	assert_string_equal(S.recs[i].url, U_NEWORDER);
+	assert_non_null(p = json_loads(S.recs[i].payload, 0, &jerr));
+	return p;
+}
+
+/* Broken if newOrder does not carry "replaces" (RFC 9773 5) beside its identifiers. */
+static void
+test_order_replaces(void **state)
+{
+	struct ck_acme *a = client_with_account();
+	json_t *p, *want;
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	step("POST", U_NEWORDER, 201, ORDER_READY, U_ORDER);
+	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
+	step("POST", U_CERT, 200, PEM, NULL);
+	assert_int_equal(issue_replacing(a, ARI_ID, &pem, &pemlen), 0);
+	assert_string_equal(pem, PEM);
+	p = payload_of(3);
+	assert_non_null(want = json_pack("{s:[{s:s,s:s}],s:s}", "identifiers", "type", "dns",
+	    "value", "a.example", "replaces", ARI_ID));
+	assert_true(json_equal(p, want));
+	json_decref(want);
+	json_decref(p);
+	assert_int_equal(S.nrecs, S.nsteps);
+	free(pem);
+	ck_acme_free(a);
+}
+
+static int already_rc;
+
+static void
+run_already_replaced(void)
+{
+	struct ck_acme *a = client_with_account();
+	char *pem = NULL;
+	size_t pemlen = 0;
+
+	step("POST", U_NEWORDER, 409, ALREADY_REPLACED, NULL);
+	step("POST", U_NEWORDER, 201, ORDER_READY, U_ORDER);
+	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
+	step("POST", U_CERT, 200, PEM, NULL);
+	already_rc = issue_replacing(a, ARI_ID, &pem, &pemlen);
+	free(pem);
+	ck_acme_free(a);
+}
+
+/*
+ * Broken if an alreadyReplaced refusal (RFC 9773 5: another order replaced
+ * that certificate) ends the renewal instead of one new order without
+ * "replaces", or if that retry is not said at info.
+ */
+static void
+test_already_replaced_retried(void **state)
+{
+	char *out = capture_stderr(run_already_replaced);
+	json_t *p, *want;
+
+	assert_int_equal(already_rc, 0);
+	assert_int_equal(S.nrecs, S.nsteps);
+	assert_int_equal(count_url(U_NEWORDER), 2);
+	p = payload_of(3);
+	assert_string_equal(json_string_value(json_object_get(p, "replaces")), ARI_ID);
+	json_decref(p);
+	p = payload_of(4);
+	assert_non_null(want = json_pack("{s:[{s:s,s:s}]}", "identifiers", "type", "dns",
+	    "value", "a.example"));
+	assert_true(json_equal(p, want));
+	json_decref(want);
+	json_decref(p);
+	assert_non_null(strstr(out, "info: newOrder: the CA says certificate " ARI_ID " was "
+	    "already replaced (alreadyReplaced); ordering again without \"replaces\""));
+	assert_null(strstr(out, "error:"));
+	free(out);
+}
+
+/* Broken if alreadyReplaced is retried more than once, or when no "replaces" was sent. */
+static void
+test_already_replaced_once(void **state)
+{
+	struct ck_acme *a = client_with_account();
+	char *pem = NULL;
+	size_t pemlen = 0;
+	json_t *p;
+
+	step("POST", U_NEWORDER, 409, ALREADY_REPLACED, NULL);
+	step("POST", U_NEWORDER, 409, ALREADY_REPLACED, NULL);
+	assert_int_equal(issue_replacing(a, ARI_ID, &pem, &pemlen), -1);
+	assert_null(pem);
+	assert_int_equal(count_url(U_NEWORDER), 2);
+	assert_int_equal(S.nrecs, S.nsteps);
+	p = payload_of(4);
+	assert_null(json_object_get(p, "replaces"));
+	json_decref(p);
+	assert_error_has("newOrder: the CA refused (HTTP 409): alreadyReplaced: certificate "
+	    "already replaced by order 7");
+
+	/* Without "replaces" the refusal is not ours to work around. */
+	ck_clear_error();
+	step("POST", U_NEWORDER, 409, ALREADY_REPLACED, NULL);
+	assert_int_equal(issue_replacing(a, NULL, &pem, &pemlen), -1);
+	assert_int_equal(count_url(U_NEWORDER), 3);
+	assert_int_equal(S.nrecs, S.nsteps);
+	assert_error_has("newOrder: the CA refused (HTTP 409): alreadyReplaced");
+	ck_acme_free(a);
+}
+
 static int
 group_setup(void **state)
 {
@@ -1130,6 +1646,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_problem_in_outcome, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_identifiers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_strings_sanitized, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ari_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ari_retry_after, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ari_explanation_sanitized, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ari_empty_window_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ari_malformed_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ari_status_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ari_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ari_https_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ari_bad_id_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_replaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_already_replaced_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_already_replaced_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

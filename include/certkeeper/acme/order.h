@@ -33,7 +33,9 @@ struct ck_order_req {
 /*
  * Places the order, answers its pending authorizations through the solver
  * (cleaning up whatever the outcome), finalizes and downloads the chain
- * PEM (*pem, malloc'd).  The chain is not checked here.
+ * PEM (*pem, malloc'd).  The chain is not checked here.  An order with
+ * replaces that the CA refuses as alreadyReplaced is placed once more
+ * without it.
  */
 int ck_acme_order(struct ck_acme *a, const struct ck_order_req *req, char **pem,
     size_t *pemlen);
