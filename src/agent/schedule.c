@@ -1,7 +1,7 @@
 /*
  * agent/schedule.c: the plan for each certificate (see agent/schedule.h):
  * due at once when nothing usable is installed, else at the time its
- * renew_before gives.
+ * renew_before (or, without it, the lifetime rule) gives.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +44,7 @@ ck_schedule_plan(struct ck_session *s, const struct ck_cert_config *cc, time_t n
 		ck_info("%s: installed certificate does not cover every configured domain", cc->name);
 	} else {
 		p->due = ck_renew_after(cc, info.not_before, info.not_after);
-		p->source = cc->renew_before_secs > 0 || cc->renew_before_pct > 0 ?
+		p->source = ck_due_has_renew_before(cc) ?
 		    CK_DUE_RENEW_BEFORE : CK_DUE_LIFETIME;
 		p->not_after = info.not_after;
 	}

@@ -488,7 +488,8 @@ static const struct key_def cert_keys[] = {
 	{ "key", set_key, "ec-p256", KEY_OPTIONAL, "the certificate's key type" },
 	{ "challenge", set_challenge, "http-01", KEY_OPTIONAL, "how the CA validates the names" },
 	{ "http_port", set_http_port, "80", KEY_OPTIONAL, "where the http-01 responder listens" },
-	{ "renew_before", set_renew_before, "33%", KEY_OPTIONAL, "lifetime share or time left" },
+	/* Absent: the lifetime rule of cert/due.h (a third left, half for ten days or less). */
+	{ "renew_before", set_renew_before, NULL, KEY_OPTIONAL, "lifetime share or time left" },
 	{ "key_reuse", set_key_reuse, "no", KEY_OPTIONAL, "keep the key across renewals" },
 	{ "key_file", set_key_file, NULL, KEY_OPTIONAL, "an existing key to use (needs key_reuse)" },
 };

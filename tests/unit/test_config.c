@@ -136,7 +136,8 @@ test_minimal_defaults(void **state)
 	assert_int_equal(cc->key, CK_KEY_EC_P256);
 	assert_int_equal(cc->challenge, CK_CHALLENGE_HTTP01);
 	assert_int_equal(cc->http_port, 80);
-	assert_int_equal(cc->renew_before_pct, 33);
+	/* No renew_before: the lifetime rule applies (cert/due.h). */
+	assert_int_equal(cc->renew_before_pct, 0);
 	assert_int_equal(cc->renew_before_secs, 0);
 	assert_int_equal(cc->key_reuse, 0);
 	assert_null(cc->key_file);
@@ -293,7 +294,8 @@ test_example_conf(void **state)
 	assert_string_equal(cc->domains[1], "api.device-1234.fleet.example.com");
 	assert_int_equal(cc->key, CK_KEY_EC_P256);
 	assert_int_equal(cc->http_port, 80);
-	assert_int_equal(cc->renew_before_pct, 33);
+	assert_int_equal(cc->renew_before_pct, 0);
+	assert_int_equal(cc->renew_before_secs, 0);
 	assert_int_equal(cc->key_reuse, 0);
 	assert_null(cc->key_file);
 	ck_config_free(cfg);

@@ -1,5 +1,11 @@
 /*
- * cert/due.h: when a certificate becomes due for renewal.
+ * cert/due.h: when a certificate becomes due for renewal: by default when
+ * a third of its lifetime is left (half of it for a lifetime of ten days
+ * or less, as certbot and lego do for short-lived certificates), or at the
+ * configured renew_before.
+ *
+ * Everything here is pure arithmetic on the validity, safe from overflow
+ * for any not_before < not_after a time_t holds.
  */
 #ifndef CERTKEEPER_CERT_DUE_H
 #define CERTKEEPER_CERT_DUE_H
@@ -7,10 +13,25 @@
 #include <time.h>
 #include "certkeeper/config/config.h"
 
+/* The longest lifetime that is renewed at half of it, not at a third: ten days. */
+#define CK_DUE_SHORT_LIFETIME	((time_t)10 * 86400)
+
 /*
- * The moment the certificate [not_before, not_after] becomes due under
- * cc's renew_before: not_after minus the share of the lifetime, or minus
- * the duration (never before not_before).
+ * The default rule: not_after minus a third of the lifetime, or minus half
+ * of it when the lifetime is CK_DUE_SHORT_LIFETIME or less (rounded so
+ * that the time left is never more than the share).  not_after when the
+ * certificate ends before it starts.
+ */
+time_t ck_due_lifetime(time_t not_before, time_t not_after);
+
+/* Non-zero when cc sets renew_before (a share or a duration). */
+int ck_due_has_renew_before(const struct ck_cert_config *cc);
+
+/*
+ * The moment the certificate [not_before, not_after] becomes due: under
+ * cc's renew_before when set (not_after minus the share of the lifetime,
+ * or minus the duration, never before not_before), else by the default
+ * rule.  not_after when the certificate ends before it starts.
  */
 time_t ck_renew_after(const struct ck_cert_config *cc, time_t not_before, time_t not_after);
 
