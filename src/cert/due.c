@@ -8,8 +8,12 @@
  * lands in [not_before, not_after].
  */
 #include <stdint.h>
+#include <string.h>
+
+#include <openssl/evp.h>
 
 #include "certkeeper/cert/due.h"
+#include "certkeeper/util/log.h"
 
 /* The lifetime of [nb, na] in seconds; the caller has checked na > nb. */
 static uint64_t
@@ -69,4 +73,51 @@ ck_renew_is_due(const struct ck_cert_config *cc, time_t not_before, time_t not_a
     time_t now)
 {
 	return now >= ck_renew_after(cc, not_before, not_after);
+}
+
+int
+ck_due_jitter(const char *thumb, const char *name, time_t not_before, time_t not_after,
+    time_t *offset)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	uint64_t h = 0, most;
+	EVP_MD_CTX *ctx = NULL;
+	int rc = -1;
+
+	*offset = 0;
+	if ((ctx = EVP_MD_CTX_new()) == NULL) {
+		ck_error_ssl("jitter of %s: EVP_MD_CTX_new", name);
+		goto out;
+	}
+	/* The NUL keeps ("ab", "c") and ("a", "bc") apart. */
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, thumb, strlen(thumb) + 1) != 1 ||
+	    EVP_DigestUpdate(ctx, name, strlen(name)) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen < 8) {
+		ck_error_ssl("jitter of %s: SHA-256", name);
+		goto out;
+	}
+	if (not_after > not_before) {
+		for (i = 0; i < 8; i++)
+			h = h << 8 | md[i];
+		/* most + 1 cannot wrap (most <= 2^64 / 20); for any lifetime under a
+		 * century the modulo bias is below 2^-30. */
+		most = lifetime_of(not_before, not_after) / CK_DUE_JITTER_DIVISOR;
+		*offset = (time_t)(h % (most + 1));
+	}
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+time_t
+ck_due_jittered(time_t due, time_t offset, time_t not_before)
+{
+	if (offset <= 0 || due <= not_before)
+		return due;
+	if ((uint64_t)due - (uint64_t)not_before <= (uint64_t)offset)
+		return not_before;
+	return due - offset;
 }

@@ -2,10 +2,12 @@
  * cert/due.h: when a certificate becomes due for renewal: by default when
  * a third of its lifetime is left (half of it for a lifetime of ten days
  * or less, as certbot and lego do for short-lived certificates), or at the
- * configured renew_before.
+ * configured renew_before; in either case moved earlier by a jitter that
+ * is fixed for each device and certificate, so that a fleet whose
+ * certificates were issued together does not renew all at once.
  *
- * Everything here is pure arithmetic on the validity, safe from overflow
- * for any not_before < not_after a time_t holds.
+ * Everything here is pure arithmetic on the validity (and a hash for the
+ * jitter), safe from overflow for any not_before < not_after a time_t holds.
  */
 #ifndef CERTKEEPER_CERT_DUE_H
 #define CERTKEEPER_CERT_DUE_H
@@ -38,5 +40,22 @@ time_t ck_renew_after(const struct ck_cert_config *cc, time_t not_before, time_t
 /* Non-zero when due at now. */
 int ck_renew_is_due(const struct ck_cert_config *cc, time_t not_before, time_t not_after,
     time_t now);
+
+/* The jitter is at most the lifetime divided by this: a twentieth. */
+#define CK_DUE_JITTER_DIVISOR	20
+
+/*
+ * The jitter of certificate name on the device whose ACME account key has
+ * the JWK thumbprint thumb: from 0 to a twentieth of the lifetime of
+ * [not_before, not_after] seconds, taken from SHA-256(thumb, NUL, name), so
+ * the same for the same inputs on every run, and spread evenly over
+ * devices and names.  0 for a certificate that ends before it starts.
+ * Returns 0, or -1 (reported) when hashing fails.
+ */
+int ck_due_jitter(const char *thumb, const char *name, time_t not_before, time_t not_after,
+    time_t *offset);
+
+/* due moved earlier by offset seconds, but never before not_before. */
+time_t ck_due_jittered(time_t due, time_t offset, time_t not_before);
 
 #endif
