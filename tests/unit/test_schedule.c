@@ -1,7 +1,8 @@
 /*
  * test_schedule.c: when each certificate is next acted on: the default
  * due time over every lifetime from a minute to 398 days, and the jitter
- * that moves it earlier per device and certificate (src/cert/due.c).
+ * that moves it earlier per device and certificate (src/cert/due.c); the
+ * schedule file, read back fail-closed (src/store/schedule.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,12 +10,17 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "certkeeper/cert/due.h"
+#include "certkeeper/store/file.h"
+#include "certkeeper/store/schedule.h"
 #include "certkeeper/util/log.h"
 
 #define DAY 86400
@@ -162,6 +168,308 @@ test_jitter_not_before(void **state)
 	assert_int_equal(ck_due_jittered(NB + DAY, DAY - 1, NB), NB + 1);
 }
 
+/* --- schedule.json ---------------------------------------------------- */
+
+#define NAME "device"
+#define ARI_ID "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"
+
+struct fixture {
+	char tmp[256];
+	char path[512];		/* certs/NAME/schedule.json */
+	struct ck_store *st;
+};
+
+/* Removes path and everything below it. */
+static void
+rm_rf(const char *path)
+{
+	char child[1024];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+
+	if (lstat(path, &sb) == -1)
+		return;
+	if (S_ISDIR(sb.st_mode) && (d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+			rm_rf(child);
+		}
+		closedir(d);
+		rmdir(path);
+	} else
+		unlink(path);
+}
+
+static int
+setup_store(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	const char *t = getenv("TMPDIR");
+
+	assert_non_null(fx);
+	snprintf(fx->tmp, sizeof(fx->tmp), "%s/ck-schedule-XXXXXX", t != NULL && *t ? t : "/tmp");
+	assert_non_null(mkdtemp(fx->tmp));
+	snprintf(fx->path, sizeof(fx->path), "%s/certs/" NAME "/schedule.json", fx->tmp);
+	assert_int_equal(ck_store_open(fx->tmp, &fx->st), 0);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown_store(void **state)
+{
+	struct fixture *fx = *state;
+
+	ck_store_close(fx->st);
+	rm_rf(fx->tmp);
+	free(fx);
+	return 0;
+}
+
+/* Writes text as certs/NAME/schedule.json, making the directories. */
+static void
+put_schedule(const struct fixture *fx, const char *text)
+{
+	char dir[512];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/certs", fx->tmp);
+	mkdir(dir, 0700);
+	snprintf(dir, sizeof(dir), "%s/certs/" NAME, fx->tmp);
+	mkdir(dir, 0755);
+	assert_non_null(f = fopen(fx->path, "w"));
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The text of fx's schedule.json (static buffer). */
+static const char *
+schedule_text(const struct fixture *fx)
+{
+	static char buf[8192];
+	size_t n;
+	FILE *f;
+
+	assert_non_null(f = fopen(fx->path, "r"));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* A schedule with every member set. */
+static struct ck_sched
+full_schedule(void)
+{
+	struct ck_sched sc;
+
+	ck_sched_init(&sc);
+	sc.failures = 3;
+	sc.last_failure = 1700000000;
+	sc.next_attempt = 1700000240;
+	snprintf(sc.thumbprint, sizeof(sc.thumbprint), "%s", THUMB);
+	snprintf(sc.ari_id, sizeof(sc.ari_id), "%s", ARI_ID);
+	sc.ari_start = 1700100000;
+	sc.ari_end = 1700200000;
+	sc.ari_chosen = 1700150000;
+	sc.ari_next_fetch = 1700021600;
+	return sc;
+}
+
+/* Fails unless a and b hold the same schedule. */
+static void
+assert_sched_equal(const struct ck_sched *a, const struct ck_sched *b)
+{
+	assert_int_equal(a->failures, b->failures);
+	assert_int_equal(a->last_failure, b->last_failure);
+	assert_int_equal(a->next_attempt, b->next_attempt);
+	assert_string_equal(a->thumbprint, b->thumbprint);
+	assert_string_equal(a->ari_id, b->ari_id);
+	assert_int_equal(a->ari_start, b->ari_start);
+	assert_int_equal(a->ari_end, b->ari_end);
+	assert_int_equal(a->ari_chosen, b->ari_chosen);
+	assert_int_equal(a->ari_next_fetch, b->ari_next_fetch);
+}
+
+/*
+ * Broken: a member lost or renamed on the way to disk and back, the file
+ * readable by others, or a missing file not read as "no state".
+ */
+static void
+test_schedule_roundtrip(void **state)
+{
+	struct fixture *fx = *state;
+	struct ck_sched sc = full_schedule(), back;
+	const char *text;
+	struct stat sb;
+
+	back.failures = 9;
+	assert_int_equal(ck_store_load_schedule(fx->st, NAME, &back), 0);
+	assert_int_equal(back.failures, 0);
+	assert_int_equal(back.next_attempt, 0);
+	assert_string_equal(back.thumbprint, "");
+
+	assert_int_equal(ck_store_save_schedule(fx->st, NAME, &sc), 0);
+	assert_int_equal(stat(fx->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	text = schedule_text(fx);
+	assert_non_null(strstr(text, "\"failures\": 3"));
+	assert_non_null(strstr(text, "\"last_failure\": \"2023-11-14T22:13:20Z\""));
+	assert_non_null(strstr(text, "\"next_attempt\": \"2023-11-14T22:17:20Z\""));
+	assert_non_null(strstr(text, "\"account_thumbprint\": \"" THUMB "\""));
+	assert_non_null(strstr(text, "\"ari_id\": \"" ARI_ID "\""));
+	assert_non_null(strstr(text, "\"ari_chosen\": \"2023-11-16T15:53:20Z\""));
+	assert_int_equal(ck_store_load_schedule(fx->st, NAME, &back), 0);
+	assert_sched_equal(&back, &sc);
+
+	/* Unset members are null and come back unset. */
+	ck_sched_init(&sc);
+	sc.failures = 1;
+	assert_int_equal(ck_store_save_schedule(fx->st, NAME, &sc), 0);
+	assert_non_null(strstr(schedule_text(fx), "\"next_attempt\": null"));
+	assert_non_null(strstr(schedule_text(fx), "\"ari_id\": null"));
+	assert_int_equal(ck_store_load_schedule(fx->st, NAME, &back), 0);
+	assert_sched_equal(&back, &sc);
+
+	/* An older or newer writer's file: missing members unset, unknown ones ignored. */
+	put_schedule(fx, "{\"failures\": 2, \"resume\": {\"order\": \"x\"}}");
+	assert_int_equal(ck_store_load_schedule(fx->st, NAME, &back), 0);
+	assert_int_equal(back.failures, 2);
+	assert_int_equal(back.next_attempt, 0);
+	assert_string_equal(back.ari_id, "");
+}
+
+/*
+ * Broken: a schedule.json that is garbage, or has any member of the wrong
+ * type or form, read as something (or crashing) instead of "no state"
+ * with an error naming the file and the member.
+ */
+static void
+test_schedule_corrupt(void **state)
+{
+	static const struct {
+		const char *member, *json;
+	} bad[] = {
+		{ NULL, "{not json" },
+		{ NULL, "[]" },
+		{ NULL, "\"failures\"" },
+		{ NULL, "" },
+		{ NULL, "{\"failures\": 1, \"failures\": 2}" },
+		{ "failures", "{\"failures\": \"3\"}" },
+		{ "failures", "{\"failures\": -1}" },
+		{ "failures", "{\"failures\": 1000001}" },
+		{ "failures", "{\"failures\": 1.5}" },
+		{ "failures", "{\"failures\": true}" },
+		{ "last_failure", "{\"last_failure\": 1700000000}" },
+		{ "last_failure", "{\"last_failure\": \"2023-02-30T00:00:00Z\"}" },
+		{ "next_attempt", "{\"next_attempt\": {}}" },
+		{ "next_attempt", "{\"next_attempt\": \"2023-11-14T22:13:20+01:00\"}" },
+		{ "account_thumbprint", "{\"account_thumbprint\": 5}" },
+		{ "account_thumbprint", "{\"account_thumbprint\": \"" THUMB "A\"}" },
+		{ "account_thumbprint", "{\"account_thumbprint\": \"NzbLsXh8uDCcd+6MNwXF4W/7noWXFZAfHkxZsRGC9Xs\"}" },
+		{ "account_thumbprint", "{\"account_thumbprint\": \"\"}" },
+		{ "ari_id", "{\"ari_id\": [\"" ARI_ID "\"]}" },
+		{ "ari_id", "{\"ari_id\": \"aYhba4dGQEHhs3uEe6CuLN4ByNQ\"}" },
+		{ "ari_id", "{\"ari_id\": \"a.b.c\"}" },
+		{ "ari_id", "{\"ari_id\": \".b\"}" },
+		{ "ari_id", "{\"ari_id\": \"a\\u001b.b\"}" },
+		{ "ari_start", "{\"ari_start\": false}" },
+		{ "ari_end", "{\"ari_end\": \"soon\"}" },
+		{ "ari_end", "{\"ari_start\": \"2023-11-15T00:00:00Z\", "
+		    "\"ari_end\": \"2023-11-14T00:00:00Z\"}" },
+		{ "ari_chosen", "{\"ari_chosen\": 0}" },
+		{ "ari_next_fetch", "{\"ari_next_fetch\": []}" },
+	};
+	struct fixture *fx = *state;
+	struct ck_sched sc;
+	char want[600];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put_schedule(fx, bad[i].json);
+		ck_clear_error();
+		memset(&sc, 0x5a, sizeof(sc));
+		if (ck_store_load_schedule(fx->st, NAME, &sc) != -1)
+			fail_msg("%s: loaded", bad[i].json);
+		snprintf(want, sizeof(want), "%s is corrupt", fx->path);
+		if (strstr(ck_last_error(), want) == NULL)
+			fail_msg("%s: error \"%s\" does not name %s", bad[i].json, ck_last_error(),
+			    fx->path);
+		snprintf(want, sizeof(want), "\"%s\"", bad[i].member != NULL ? bad[i].member : "");
+		if (bad[i].member != NULL && strstr(ck_last_error(), want) == NULL)
+			fail_msg("%s: error \"%s\" does not name %s", bad[i].json, ck_last_error(),
+			    want);
+		/* "No state": nothing failed, nothing known. */
+		assert_int_equal(sc.failures, 0);
+		assert_int_equal(sc.next_attempt, 0);
+		assert_int_equal(sc.last_failure, 0);
+		assert_string_equal(sc.thumbprint, "");
+		assert_string_equal(sc.ari_id, "");
+		assert_int_equal(sc.ari_chosen, 0);
+	}
+}
+
+/* Broken: a file larger than any the store writes read into memory, or not reported. */
+static void
+test_schedule_too_large(void **state)
+{
+	struct fixture *fx = *state;
+	struct ck_sched sc;
+	size_t n = 20000;
+	char *text = malloc(n + 64);
+
+	assert_non_null(text);
+	strcpy(text, "{\"failures\": 1, \"x\": \"");
+	memset(text + strlen(text), 'x', n);
+	strcpy(text + strlen("{\"failures\": 1, \"x\": \"") + n, "\"}");
+	put_schedule(fx, text);
+	free(text);
+	ck_clear_error();
+	assert_int_equal(ck_store_load_schedule(fx->st, NAME, &sc), -1);
+	assert_non_null(strstr(ck_last_error(), "schedule.json is larger than"));
+	assert_int_equal(sc.failures, 0);
+}
+
+/* Broken: the saver writes what the loader would refuse, or replaces the good file when it refuses. */
+static void
+test_schedule_save_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct ck_sched sc = full_schedule(), bad;
+	char before[8192];
+
+	assert_int_equal(ck_store_save_schedule(fx->st, NAME, &sc), 0);
+	snprintf(before, sizeof(before), "%s", schedule_text(fx));
+	bad = sc;
+	bad.failures = -1;
+	assert_int_equal(ck_store_save_schedule(fx->st, NAME, &bad), -1);
+	bad.failures = CK_SCHED_FAILURES_MAX + 1;
+	assert_int_equal(ck_store_save_schedule(fx->st, NAME, &bad), -1);
+	bad = sc;
+	bad.thumbprint[5] = '+';
+	assert_int_equal(ck_store_save_schedule(fx->st, NAME, &bad), -1);
+	bad = sc;
+	snprintf(bad.ari_id, sizeof(bad.ari_id), "no-dot");
+	assert_int_equal(ck_store_save_schedule(fx->st, NAME, &bad), -1);
+	bad = sc;
+	bad.ari_end = bad.ari_start - 1;
+	assert_int_equal(ck_store_save_schedule(fx->st, NAME, &bad), -1);
+	bad = sc;
+	bad.next_attempt = -((time_t)1 << 60);
+	assert_int_equal(ck_store_save_schedule(fx->st, NAME, &bad), -1);
+	assert_non_null(strstr(ck_last_error(), "schedule.json"));
+	assert_string_equal(schedule_text(fx), before);
+	/* Clearing the ARI members leaves the rest. */
+	ck_sched_clear_ari(&sc);
+	assert_string_equal(sc.ari_id, "");
+	assert_int_equal(sc.ari_start + sc.ari_end + sc.ari_chosen + sc.ari_next_fetch, 0);
+	assert_int_equal(sc.failures, 3);
+	assert_string_equal(sc.thumbprint, THUMB);
+}
+
 int
 main(void)
 {
@@ -171,6 +479,11 @@ main(void)
 		cmocka_unit_test(test_jitter_bounds),
 		cmocka_unit_test(test_jitter_inputs),
 		cmocka_unit_test(test_jitter_not_before),
+		cmocka_unit_test_setup_teardown(test_schedule_roundtrip, setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_schedule_corrupt, setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_schedule_too_large, setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_schedule_save_refused, setup_store,
+		    teardown_store),
 	};
 
 	ck_log_set_level(CK_LOG_ERROR);
