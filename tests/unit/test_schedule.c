@@ -2,7 +2,8 @@
  * test_schedule.c: when each certificate is next acted on: the default
  * due time over every lifetime from a minute to 398 days, and the jitter
  * that moves it earlier per device and certificate (src/cert/due.c); the
- * schedule file, read back fail-closed (src/store/schedule.c).
+ * backoff after failures (src/agent/backoff.c); the schedule file, read
+ * back fail-closed (src/store/schedule.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "certkeeper/agent/backoff.h"
 #include "certkeeper/cert/due.h"
 #include "certkeeper/store/file.h"
 #include "certkeeper/store/schedule.h"
@@ -28,6 +30,8 @@
 /* A JWK thumbprint (base64url SHA-256, 43 characters). */
 #define THUMB "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
 #define NNAMES 200
+#define NAME "device"
+#define ARI_ID "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"
 
 /* The lifetimes of the brief, each with the due time the rule gives. */
 static const struct {
@@ -168,10 +172,244 @@ test_jitter_not_before(void **state)
 	assert_int_equal(ck_due_jittered(NB + DAY, DAY - 1, NB), NB + 1);
 }
 
+/* --- backoff -------------------------------------------------------------- */
+
+#define NOW ((time_t)1700000000)
+#define MIN_WAIT 60L
+#define MAX_WAIT (6 * 3600L)
+
+/* A failure number n with the default policy, nothing installed, no hint from the CA. */
+static struct ck_backoff
+failure(long n)
+{
+	struct ck_backoff b;
+
+	memset(&b, 0, sizeof(b));
+	b.retry_min = MIN_WAIT;
+	b.retry_max = MAX_WAIT;
+	b.failures = n;
+	b.retry_after = -1;
+	return b;
+}
+
+/* The wait ck_backoff_retry_at gives for b at NOW with rnd. */
+static long
+wait_for(const struct ck_backoff *b, uint32_t rnd)
+{
+	return (long)(ck_backoff_retry_at(b, NOW, rnd) - NOW);
+}
+
+/*
+ * Broken: the waits do not double from retry_min to retry_max, the random
+ * value does not span [retry_min, bound], or many failures overflow.
+ */
+static void
+test_backoff_sequence(void **state)
+{
+	static const long bound[] = { 60, 120, 240, 480, 960, 1920, 3840, 7680, 15360, 21600,
+	    21600, 21600 };
+	struct ck_backoff b;
+	size_t i;
+
+	for (i = 0; i < sizeof(bound) / sizeof(bound[0]); i++) {
+		b = failure((long)i + 1);
+		assert_int_equal(ck_backoff_ceiling(MIN_WAIT, MAX_WAIT, (long)i + 1), bound[i]);
+		assert_int_equal(wait_for(&b, UINT32_MAX), bound[i]);
+		assert_int_equal(wait_for(&b, 0), MIN_WAIT);
+		/* Half way: retry_min plus half of the span (rounded down). */
+		assert_int_equal(wait_for(&b, 0x80000000u), MIN_WAIT + (bound[i] - MIN_WAIT + 1) / 2);
+	}
+	b = failure(CK_SCHED_FAILURES_MAX);
+	assert_int_equal(wait_for(&b, UINT32_MAX), MAX_WAIT);
+	/* The configured bounds, whatever they are; nonsense bounds are made sane. */
+	b.retry_min = 1;
+	b.retry_max = 7 * 86400;
+	assert_int_equal(wait_for(&b, UINT32_MAX), 7 * 86400);
+	assert_int_equal(wait_for(&b, 0), 1);
+	assert_int_equal(ck_backoff_ceiling(0, 0, 5), 1);
+	assert_int_equal(ck_backoff_ceiling(100, 10, 5), 100);
+	assert_int_equal(ck_backoff_ceiling(60, 3600, 0), 60);
+}
+
+/* Broken: the CA's Retry-After not honoured, or honoured without bound. */
+static void
+test_backoff_retry_after(void **state)
+{
+	struct ck_backoff b = failure(1);
+
+	b.retry_after = 3000;
+	assert_int_equal(wait_for(&b, 0), 3000);
+	/* A shorter Retry-After than the backoff does not shorten it. */
+	b = failure(5);
+	b.retry_after = 10;
+	assert_int_equal(wait_for(&b, UINT32_MAX), 960);
+	b.retry_after = 0;
+	assert_int_equal(wait_for(&b, 0), MIN_WAIT);
+	/* Longer than retry_max is honoured; longer than a week is cut to a week. */
+	b.retry_after = 2 * 86400;
+	assert_int_equal(wait_for(&b, 0), 2 * 86400);
+	b.retry_after = 30 * 86400;
+	assert_int_equal(wait_for(&b, 0), CK_BACKOFF_RETRY_AFTER_MAX);
+}
+
+/* Broken: a rateLimited answer without Retry-After retried within the hour. */
+static void
+test_backoff_rate_limited(void **state)
+{
+	struct ck_backoff b = failure(1);
+
+	b.rate_limited = 1;
+	assert_int_equal(wait_for(&b, 0), CK_BACKOFF_RATE_LIMITED);
+	assert_int_equal(CK_BACKOFF_RATE_LIMITED, 3600);
+	/* The backoff still grows past it. */
+	b.failures = 10;
+	assert_int_equal(wait_for(&b, UINT32_MAX), MAX_WAIT);
+	/* With a Retry-After, that is what the CA asks for. */
+	b.failures = 1;
+	b.retry_after = 120;
+	assert_int_equal(wait_for(&b, UINT32_MAX), 120);
+}
+
+/*
+ * Broken: a wait that outlasts the installed certificate, or a certificate
+ * about to expire retried in a tight loop, or an expired one no longer
+ * backed off.
+ */
+static void
+test_backoff_expiry_cap(void **state)
+{
+	struct ck_backoff b = failure(10);
+	time_t now, at;
+	int tries;
+
+	b.not_after = NOW + 1000;
+	assert_int_equal(wait_for(&b, UINT32_MAX), 500);
+	/* Over Retry-After and rateLimited too: the certificate comes first. */
+	b.retry_after = 3600;
+	assert_int_equal(wait_for(&b, 0), 500);
+	b.retry_after = -1;
+	b.rate_limited = 1;
+	assert_int_equal(wait_for(&b, 0), 500);
+	b.rate_limited = 0;
+	/* Near the end: a minute (retry_min here), then what is left. */
+	b.not_after = NOW + 90;
+	assert_int_equal(wait_for(&b, UINT32_MAX), 60);
+	b.not_after = NOW + 30;
+	assert_int_equal(wait_for(&b, UINT32_MAX), 30);
+	/* A shorter retry_min is a shorter floor; a longer one is cut to a minute. */
+	b.retry_min = 5;
+	assert_int_equal(wait_for(&b, UINT32_MAX), 15);
+	b.retry_min = 3600;
+	b.retry_max = 86400;
+	b.not_after = NOW + 7200;
+	assert_int_equal(wait_for(&b, 0), 3600);
+	b.not_after = NOW + 100;
+	assert_int_equal(wait_for(&b, 0), 60);
+	/* Expired, or nothing installed: the plain backoff. */
+	b = failure(10);
+	b.not_after = NOW - 10;
+	assert_int_equal(wait_for(&b, UINT32_MAX), MAX_WAIT);
+	b.not_after = NOW;
+	assert_int_equal(wait_for(&b, UINT32_MAX), MAX_WAIT);
+	b.not_after = NOW + 30 * 86400;
+	assert_int_equal(wait_for(&b, UINT32_MAX), MAX_WAIT);
+
+	/*
+	 * Failing at every attempt from 5 days before the end, with the longest
+	 * waits: every retry comes at or before not_after, and few of them.
+	 */
+	b = failure(1);
+	b.not_after = NOW + 5 * 86400;
+	for (now = NOW, tries = 0; now < b.not_after; now = at, tries++) {
+		at = ck_backoff_retry_at(&b, now, UINT32_MAX);
+		assert_true(at > now);
+		assert_true(at <= b.not_after);
+		b.failures++;
+	}
+	assert_int_equal(now, b.not_after);
+	if (tries > 40)
+		fail_msg("%d attempts in the last 5 days: a retry loop near expiry", tries);
+}
+
+/* The outcome of an attempt, for ck_backoff_learn. */
+static struct ck_outcome
+outcome(enum ck_result r, const char *problem, long retry_after)
+{
+	struct ck_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.result = r;
+	o.cls = r == CK_RESULT_SUCCESS ? CK_ERR_NONE : CK_ERR_NETWORK;
+	snprintf(o.problem, sizeof(o.problem), "%s", problem);
+	o.retry_after = retry_after;
+	return o;
+}
+
+/*
+ * Broken: a failure not counted or not backed off, a success not resetting
+ * the failures (or keeping the old certificate's ARI window), or a stop
+ * request counted as a failure.
+ */
+static void
+test_backoff_learn(void **state)
+{
+	struct ck_outcome fail = outcome(CK_RESULT_FAILURE, "", -1);
+	struct ck_outcome limited = outcome(CK_RESULT_FAILURE, "rateLimited", -1);
+	struct ck_outcome hinted = outcome(CK_RESULT_FAILURE, "", 7200);
+	struct ck_outcome ok = outcome(CK_RESULT_SUCCESS, "", -1);
+	struct ck_outcome stop = outcome(CK_RESULT_INTERRUPTED, "", -1);
+	struct ck_sched sc;
+
+	ck_sched_init(&sc);
+	snprintf(sc.thumbprint, sizeof(sc.thumbprint), "%s", THUMB);
+	ck_backoff_learn(&sc, &fail, MIN_WAIT, MAX_WAIT, 0, NOW, UINT32_MAX);
+	assert_int_equal(sc.failures, 1);
+	assert_int_equal(sc.last_failure, NOW);
+	assert_int_equal(sc.next_attempt, NOW + 60);
+	ck_backoff_learn(&sc, &fail, MIN_WAIT, MAX_WAIT, 0, NOW + 60, UINT32_MAX);
+	assert_int_equal(sc.failures, 2);
+	assert_int_equal(sc.last_failure, NOW + 60);
+	assert_int_equal(sc.next_attempt, NOW + 60 + 120);
+	/* Interrupted: neither a failure nor a success. */
+	ck_backoff_learn(&sc, &stop, MIN_WAIT, MAX_WAIT, 0, NOW + 100, UINT32_MAX);
+	assert_int_equal(sc.failures, 2);
+	assert_int_equal(sc.last_failure, NOW + 60);
+	assert_int_equal(sc.next_attempt, NOW + 60 + 120);
+	/* The CA's hints reach the backoff. */
+	ck_backoff_learn(&sc, &limited, MIN_WAIT, MAX_WAIT, 0, NOW + 200, 0);
+	assert_int_equal(sc.next_attempt, NOW + 200 + 3600);
+	ck_backoff_learn(&sc, &hinted, MIN_WAIT, MAX_WAIT, 0, NOW + 300, 0);
+	assert_int_equal(sc.failures, 4);
+	assert_int_equal(sc.next_attempt, NOW + 300 + 7200);
+	/* The installed certificate's end caps it. */
+	ck_backoff_learn(&sc, &fail, MIN_WAIT, MAX_WAIT, NOW + 1400, NOW + 400, UINT32_MAX);
+	assert_int_equal(sc.next_attempt, NOW + 400 + 500);
+	/* Success: no failures, no backoff, no ARI window; the thumbprint stays. */
+	snprintf(sc.ari_id, sizeof(sc.ari_id), "%s", ARI_ID);
+	sc.ari_start = NOW;
+	sc.ari_end = NOW + 10;
+	sc.ari_chosen = NOW + 5;
+	sc.ari_next_fetch = NOW + 3600;
+	ck_backoff_learn(&sc, &ok, MIN_WAIT, MAX_WAIT, 0, NOW + 500, UINT32_MAX);
+	assert_int_equal(sc.failures, 0);
+	assert_int_equal(sc.next_attempt, 0);
+	assert_string_equal(sc.ari_id, "");
+	assert_int_equal(sc.ari_chosen, 0);
+	assert_int_equal(sc.ari_next_fetch, 0);
+	assert_string_equal(sc.thumbprint, THUMB);
+	/* And the next failure starts over at retry_min. */
+	ck_backoff_learn(&sc, &fail, MIN_WAIT, MAX_WAIT, 0, NOW + 600, UINT32_MAX);
+	assert_int_equal(sc.failures, 1);
+	assert_int_equal(sc.next_attempt, NOW + 600 + 60);
+	/* The count stops at its maximum. */
+	sc.failures = CK_SCHED_FAILURES_MAX;
+	ck_backoff_learn(&sc, &fail, MIN_WAIT, MAX_WAIT, 0, NOW, UINT32_MAX);
+	assert_int_equal(sc.failures, CK_SCHED_FAILURES_MAX);
+	assert_int_equal(sc.next_attempt, NOW + MAX_WAIT);
+}
+
 /* --- schedule.json ---------------------------------------------------- */
 
-#define NAME "device"
-#define ARI_ID "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"
 
 struct fixture {
 	char tmp[256];
@@ -479,6 +717,11 @@ main(void)
 		cmocka_unit_test(test_jitter_bounds),
 		cmocka_unit_test(test_jitter_inputs),
 		cmocka_unit_test(test_jitter_not_before),
+		cmocka_unit_test(test_backoff_sequence),
+		cmocka_unit_test(test_backoff_retry_after),
+		cmocka_unit_test(test_backoff_rate_limited),
+		cmocka_unit_test(test_backoff_expiry_cap),
+		cmocka_unit_test(test_backoff_learn),
 		cmocka_unit_test_setup_teardown(test_schedule_roundtrip, setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_schedule_corrupt, setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_schedule_too_large, setup_store, teardown_store),
