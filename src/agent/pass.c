@@ -91,6 +91,10 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 				rc = -1;
 				continue;
 			}
+		} else if (plan.retry_at > now && plan.due <= now) {
+			ck_time_rfc3339(plan.retry_at, when, sizeof(when));
+			ck_info("%s: backing off after %ld failure%s until %s", cc->name,
+			    plan.failures, plan.failures == 1 ? "" : "s", when);
 		} else {
 			ck_time_rfc3339(plan.act_at, when, sizeof(when));
 			ck_debug("%s: not due until %s (%s)", cc->name, when,

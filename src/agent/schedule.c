@@ -1,16 +1,22 @@
 /*
- * agent/schedule.c: the plan for each certificate (see agent/schedule.h):
- * due at once when nothing usable is installed, else at the time its
- * renew_before gives.
+ * agent/schedule.c: the plan for each certificate, and what an attempt's
+ * outcome changes in it (see agent/schedule.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
+#include "certkeeper/agent/backoff.h"
 #include "certkeeper/agent/schedule.h"
 #include "certkeeper/cert/check.h"
 #include "certkeeper/cert/due.h"
+#include "certkeeper/keys/jws.h"
+#include "certkeeper/store/schedule.h"
 #include "certkeeper/store/versions.h"
 #include "certkeeper/util/log.h"
+#include "certkeeper/util/time.h"
 
 static const char *const source_names[] = { "missing", "lifetime", "renew_before", "ari" };
 
@@ -22,45 +28,159 @@ ck_due_source_name(enum ck_due_source src)
 	return source_names[src];
 }
 
-int
-ck_schedule_plan(struct ck_session *s, const struct ck_cert_config *cc, time_t now,
-    struct ck_plan *p)
+/* What is installed for cc: *installed, and for a usable certificate its validity. */
+static void
+read_installed(struct ck_store *st, const struct ck_cert_config *cc, enum ck_installed *installed,
+    time_t *not_before, time_t *not_after)
 {
 	struct ck_cert_info info;
 	char *pem = NULL;
 	size_t len = 0;
 	int rc;
 
-	memset(p, 0, sizeof(*p));
 	memset(&info, 0, sizeof(info));
-	p->due = now;
-	p->source = CK_DUE_MISSING;
-	rc = ck_store_load_current(s->store, cc->name, &pem, &len, NULL, NULL, NULL);
-	if (rc == 1) {
-		ck_info("%s: no certificate installed yet", cc->name);
-	} else if (rc != 0 || ck_cert_info(pem, len, &info) != 0 || info.key_type < 0) {
-		ck_warn("%s: installed certificate unreadable: renewing", cc->name);
-	} else if (ck_cert_covers(pem, len, cc->domains, cc->ndomains) != 1) {
-		ck_info("%s: installed certificate does not cover every configured domain", cc->name);
-	} else {
-		p->due = ck_renew_after(cc, info.not_before, info.not_after);
-		p->source = cc->renew_before_secs > 0 || cc->renew_before_pct > 0 ?
-		    CK_DUE_RENEW_BEFORE : CK_DUE_LIFETIME;
-		p->not_after = info.not_after;
+	*not_before = *not_after = 0;
+	rc = ck_store_load_current(st, cc->name, &pem, &len, NULL, NULL, NULL);
+	if (rc == 1)
+		*installed = CK_INSTALLED_NONE;
+	else if (rc != 0 || ck_cert_info(pem, len, &info) != 0 || info.key_type < 0)
+		*installed = CK_INSTALLED_UNREADABLE;
+	else if (ck_cert_covers(pem, len, cc->domains, cc->ndomains) != 1)
+		*installed = CK_INSTALLED_UNCOVERED;
+	else
+		*installed = CK_INSTALLED_OK;
+	/* A certificate that misses a domain is still what services use until replaced. */
+	if (*installed == CK_INSTALLED_OK || *installed == CK_INSTALLED_UNCOVERED) {
+		*not_before = info.not_before;
+		*not_after = info.not_after;
 	}
-	p->act_at = p->due;
 	ck_cert_info_clear(&info);
 	free(pem);
+}
+
+/*
+ * The due time of a usable certificate: the stored ARI choice when there is
+ * one (and it falls before the end, else it cannot be meant for this
+ * certificate), else the rule moved earlier by the jitter once known.
+ */
+static int
+due_time(const struct ck_cert_config *cc, const struct ck_sched *sc, struct ck_plan *p)
+{
+	time_t off = 0;
+
+	if (sc->ari_id[0] != '\0' && sc->ari_chosen > 0 && sc->ari_chosen < p->not_after) {
+		p->due = sc->ari_chosen;
+		p->source = CK_DUE_ARI;
+		return 0;
+	}
+	p->due = ck_renew_after(cc, p->not_before, p->not_after);
+	p->source = ck_due_has_renew_before(cc) ? CK_DUE_RENEW_BEFORE : CK_DUE_LIFETIME;
+	if (sc->thumbprint[0] != '\0') {
+		if (ck_due_jitter(sc->thumbprint, cc->name, p->not_before, p->not_after, &off) != 0)
+			return -1;
+		p->due = ck_due_jittered(p->due, off, p->not_before);
+		p->jitter = off;
+	}
 	return 0;
+}
+
+int
+ck_schedule_plan_at(struct ck_store *st, const struct ck_cert_config *cc, time_t now,
+    struct ck_plan *p)
+{
+	struct ck_sched sc;
+	int unreadable;
+
+	memset(p, 0, sizeof(*p));
+	p->due = now;
+	p->source = CK_DUE_MISSING;
+	unreadable = ck_store_load_schedule(st, cc->name, &sc) != 0;
+	read_installed(st, cc, &p->installed, &p->not_before, &p->not_after);
+	if (p->installed == CK_INSTALLED_OK && due_time(cc, &sc, p) != 0)
+		return -1;
+	p->failures = sc.failures;
+	p->last_failure = sc.last_failure;
+	p->retry_at = sc.next_attempt;
+	p->act_at = p->retry_at > p->due ? p->retry_at : p->due;
+	return unreadable ? 1 : 0;
+}
+
+int
+ck_schedule_plan(struct ck_session *s, const struct ck_cert_config *cc, time_t now,
+    struct ck_plan *p)
+{
+	int rc = ck_schedule_plan_at(s->store, cc, now, p);
+
+	if (rc == -1)
+		return -1;
+	if (rc == 1)
+		ck_warn("%s: planning without the unreadable schedule (no backoff); the next "
+		    "attempt rewrites it", cc->name);
+	switch (p->installed) {
+	case CK_INSTALLED_NONE:
+		ck_info("%s: no certificate installed yet", cc->name);
+		break;
+	case CK_INSTALLED_UNREADABLE:
+		ck_warn("%s: installed certificate unreadable: renewing", cc->name);
+		break;
+	case CK_INSTALLED_UNCOVERED:
+		ck_info("%s: installed certificate does not cover every configured domain",
+		    cc->name);
+		break;
+	case CK_INSTALLED_OK:
+		break;
+	}
+	return 0;
+}
+
+/* Sets sc's thumbprint from the session's account key, when it is loaded. */
+static void
+learn_thumbprint(struct ck_session *s, struct ck_sched *sc)
+{
+	char *thumb = NULL;
+
+	if (s->account == NULL || s->account->pub == NULL)
+		return;
+	if (ck_jwk_thumbprint(s->account->pub, &thumb) != 0)
+		return;		/* reported; the jitter keeps the thumbprint it had */
+	if (strlen(thumb) == CK_SCHED_THUMB_LEN)
+		memcpy(sc->thumbprint, thumb, CK_SCHED_THUMB_LEN + 1);
+	free(thumb);
+}
+
+/* A uniformly random value; the longest wait when the generator fails (reported). */
+static uint32_t
+random_value(const char *name)
+{
+	unsigned char b[4];
+
+	if (RAND_bytes(b, sizeof(b)) != 1) {
+		ck_error_ssl("%s: RAND_bytes for the backoff (waiting the longest)", name);
+		return UINT32_MAX;
+	}
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
 int
 ck_schedule_after(struct ck_session *s, const struct ck_cert_config *cc,
     const struct ck_outcome *o, time_t now)
 {
-	(void)s;
-	(void)cc;
-	(void)o;
-	(void)now;
-	return 0;
+	enum ck_installed installed;
+	time_t not_before, not_after = 0;
+	struct ck_sched sc;
+	char when[32];
+
+	/* An unreadable schedule was reported; it is replaced by what this attempt teaches. */
+	(void)ck_store_load_schedule(s->store, cc->name, &sc);
+	learn_thumbprint(s, &sc);
+	if (o->result == CK_RESULT_FAILURE)
+		read_installed(s->store, cc, &installed, &not_before, &not_after);
+	ck_backoff_learn(&sc, o, s->cfg->retry_min, s->cfg->retry_max, not_after, now,
+	    o->result == CK_RESULT_FAILURE ? random_value(cc->name) : 0);
+	if (o->result == CK_RESULT_FAILURE) {
+		ck_time_rfc3339(sc.next_attempt, when, sizeof(when));
+		ck_info("%s: %ld consecutive failure%s; next attempt not before %s", cc->name,
+		    sc.failures, sc.failures == 1 ? "" : "s", when);
+	}
+	return ck_store_save_schedule(s->store, cc->name, &sc);
 }

@@ -1,16 +1,18 @@
 /*
  * cli/status.c: the `status` command (see cli/status.h).  It reads the store and
  * the configuration only, without the lock, so it answers while a renewal
- * runs, and never talks to the CA.
+ * runs, and never talks to the CA nor the TPM: the due time comes from the
+ * plan over the store alone (ck_schedule_plan_at).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "certkeeper/util/time.h"
+#include "certkeeper/agent/schedule.h"
 #include "certkeeper/cert/check.h"
 #include "certkeeper/keys/soft.h"
+#include "certkeeper/util/clock.h"
 #include "certkeeper/util/log.h"
-#include "certkeeper/cert/due.h"
 #include "certkeeper/cli/commands.h"
 #include "certkeeper/cli/status.h"
 #include "certkeeper/store/file.h"
@@ -91,10 +93,11 @@ domain_list(const struct ck_cert_config *cc)
  * *unreadable; a certificate not installed yet is not a failure.
  */
 static json_t *
-cert_entry(struct ck_store *st, const struct ck_cert_config *cc, int *unreadable)
+cert_entry(struct ck_store *st, const struct ck_cert_config *cc, time_t now, int *unreadable)
 {
 	struct ck_cert_info info;
 	struct ck_attempt att;
+	struct ck_plan plan;
 	json_t *e = NULL, *res = NULL;
 	char *cert = NULL, *paths[4] = { NULL };
 	const char *key_name = NULL, *files[4] = { "cert.pem", "chain.pem", "fullchain.pem", NULL };
@@ -110,6 +113,10 @@ cert_entry(struct ck_store *st, const struct ck_cert_config *cc, int *unreadable
 	if (r == -1 || (present && !readable))
 		*unreadable = 1;
 	if (ck_store_load_attempt(st, cc->name, &att) != 0)
+		*unreadable = 1;
+	if ((r = ck_schedule_plan_at(st, cc, now, &plan)) == -1)
+		goto out;
+	if (r == 1)
 		*unreadable = 1;
 	files[3] = key_name != NULL ? key_name : CK_STORE_KEY_FILE;
 	for (i = 0; present && i < 4; i++)
@@ -133,8 +140,11 @@ cert_entry(struct ck_store *st, const struct ck_cert_config *cc, int *unreadable
 	    set_str(e, n, "serial", readable ? info.serial : NULL) != 0 ||
 	    set_time(e, n, "not_before", readable ? info.not_before : 0) != 0 ||
 	    set_time(e, n, "not_after", readable ? info.not_after : 0) != 0 ||
-	    set_time(e, n, "renew_after", readable ?
-		ck_renew_after(cc, info.not_before, info.not_after) : 0) != 0 ||
+	    /* Due at once (null) when nothing usable is installed. */
+	    set_time(e, n, "renew_after", plan.source != CK_DUE_MISSING ? plan.due : 0) != 0 ||
+	    set_str(e, n, "due_source", ck_due_source_name(plan.source)) != 0 ||
+	    set_new(e, n, "failures", json_integer(plan.failures)) != 0 ||
+	    set_time(e, n, "next_attempt", plan.retry_at) != 0 ||
 	    set_str(e, n, "last_result", att.result) != 0 ||
 	    set_str(e, n, "last_error", att.error) != 0 ||
 	    set_time(e, n, "last_attempt", att.when) != 0 ||
@@ -158,6 +168,7 @@ ck_status_json(const struct ck_config *cfg, json_t **out)
 {
 	struct ck_store *st = NULL;
 	json_t *doc = NULL, *list, *e;
+	time_t now = ck_clock_now(ck_clock_system());
 	size_t i;
 	int unreadable = 0, rc = -1;
 
@@ -171,7 +182,7 @@ ck_status_json(const struct ck_config *cfg, json_t **out)
 		goto out;
 	list = json_object_get(doc, "certificates");	/* borrowed from doc */
 	for (i = 0; i < cfg->ncerts; i++) {
-		if ((e = cert_entry(st, &cfg->certs[i], &unreadable)) == NULL)
+		if ((e = cert_entry(st, &cfg->certs[i], now, &unreadable)) == NULL)
 			goto out;
 		if (json_array_append_new(list, e) != 0) {
 			ck_error("status: %s: json_array_append_new: out of memory",
@@ -197,7 +208,9 @@ print_entry(FILE *out, json_t *e)
 		{ "fullchain_path", "fullchain" }, { "key_path", "key" },
 		{ "key_type", "key type" }, { "serial", "serial" },
 		{ "not_before", "not before" }, { "not_after", "not after" },
-		{ "renew_after", "renew after" }, { "last_result", "last result" },
+		{ "renew_after", "renew after" }, { "due_source", "due source" },
+		{ "failures", "failures" }, { "next_attempt", "next attempt" },
+		{ "last_result", "last result" },
 		{ "last_error", "last error" }, { "last_attempt", "last attempt" },
 		{ "last_error_class", "error class" }, { "last_problem", "ACME problem" },
 	};
@@ -212,8 +225,15 @@ print_entry(FILE *out, json_t *e)
 		fprintf(out, json_is_null(json_object_get(e, "cert_path")) ?
 		    "  (no certificate installed)\n" : "  (installed certificate unreadable)\n");
 	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
-		const char *v = json_string_value(json_object_get(e, labels[i][0]));
-		char label[32];
+		json_t *jv = json_object_get(e, labels[i][0]);
+		const char *v = json_string_value(jv);
+		char label[32], num[32];
+
+		/* A count is shown once there is something to count. */
+		if (json_is_integer(jv) && json_integer_value(jv) > 0) {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(jv));
+			v = num;
+		}
 
 		/* An installed certificate always has a key; null means it did not decode. */
 		if (v == NULL && strcmp(labels[i][0], "key_type") == 0 &&

@@ -19,6 +19,9 @@
 /* order_timeout, in seconds */
 #define ORDER_TIMEOUT_MIN	1
 #define ORDER_TIMEOUT_MAX	3600
+/* retry_min and retry_max, in seconds: a second to a day, a second to a week */
+#define RETRY_MIN_MAX		86400
+#define RETRY_MAX_MAX		(7 * 86400)
 
 /* Replaces *field with a copy of value; returns 0, or -1 (recorded) when out of memory. */
 static int
@@ -223,6 +226,52 @@ set_order_timeout(struct parse *p, const char *key, const char *value)
 	return 0;
 }
 
+/* A duration from 1 s to max seconds (named range in messages) into *out. */
+static int
+parse_wait(struct parse *p, const char *key, const char *value, long max, const char *range,
+    long *out)
+{
+	char q[QUOTE_BUF];
+	long secs;
+
+	if (parse_duration(value, &secs) < 0)
+		return ck_cfg_fail(p, p->lineno,
+		    "%s: \"%s\" is not a duration (N followed by s, m, h or d)", key,
+		    ck_cfg_quote(q, sizeof(q), value));
+	if (secs < 1 || secs > max)
+		return ck_cfg_fail(p, p->lineno, "%s: duration \"%s\" is outside %s", key,
+		    ck_cfg_quote(q, sizeof(q), value), range);
+	*out = secs;
+	return 0;
+}
+
+/* retry_min: the wait after a first failure, 1s..1d. */
+static int
+set_retry_min(struct parse *p, const char *key, const char *value)
+{
+	return parse_wait(p, key, value, RETRY_MIN_MAX, "1s..1d", &p->cfg->retry_min);
+}
+
+/* retry_max: the longest wait between failed attempts, 1s..7d. */
+static int
+set_retry_max(struct parse *p, const char *key, const char *value)
+{
+	return parse_wait(p, key, value, RETRY_MAX_MAX, "1s..7d", &p->cfg->retry_max);
+}
+
+/* Checks the keys of [acme] against each other, once all are known. */
+static int
+close_acme(struct parse *p)
+{
+	int line = ck_cfg_key_line(p, "retry_max");
+
+	if (p->cfg->retry_min > p->cfg->retry_max)
+		return ck_cfg_fail(p, line != 0 ? line : ck_cfg_key_line(p, "retry_min"),
+		    "retry_min (%lds) is longer than retry_max (%lds)", p->cfg->retry_min,
+		    p->cfg->retry_max);
+	return 0;
+}
+
 static const struct key_def acme_keys[] = {
 	/* name, parser, default (parsed when the key is absent), required?, what it is */
 	{ "directory", set_directory, NULL, KEY_REQUIRED, "the CA's ACME directory URL (https://)" },
@@ -231,6 +280,8 @@ static const struct key_def acme_keys[] = {
 	{ "state_dir", set_state_dir, CK_DEFAULT_STATE_DIR, KEY_OPTIONAL, "accounts, keys, certs" },
 	{ "account_key", set_account_key, "ec-p256", KEY_OPTIONAL, "the ACME account's key type" },
 	{ "order_timeout", set_order_timeout, "90s", KEY_OPTIONAL, "how long one order may wait" },
+	{ "retry_min", set_retry_min, "1m", KEY_OPTIONAL, "first wait after a failed attempt" },
+	{ "retry_max", set_retry_max, "6h", KEY_OPTIONAL, "longest wait between failed attempts" },
 };
 
 /* --- [tpm] --------------------------------------------------------------- */
@@ -488,7 +539,8 @@ static const struct key_def cert_keys[] = {
 	{ "key", set_key, "ec-p256", KEY_OPTIONAL, "the certificate's key type" },
 	{ "challenge", set_challenge, "http-01", KEY_OPTIONAL, "how the CA validates the names" },
 	{ "http_port", set_http_port, "80", KEY_OPTIONAL, "where the http-01 responder listens" },
-	{ "renew_before", set_renew_before, "33%", KEY_OPTIONAL, "lifetime share or time left" },
+	/* Absent: the lifetime rule of cert/due.h (a third left, half for ten days or less). */
+	{ "renew_before", set_renew_before, NULL, KEY_OPTIONAL, "lifetime share or time left" },
 	{ "key_reuse", set_key_reuse, "no", KEY_OPTIONAL, "keep the key across renewals" },
 	{ "key_file", set_key_file, NULL, KEY_OPTIONAL, "an existing key to use (needs key_reuse)" },
 };
@@ -552,7 +604,7 @@ close_cert(struct parse *p)
 
 const struct section_def ck_cfg_sections[] = {
 	/* name, named?, title, required?, keys, number of keys, open, close */
-	{ "acme", 0, "[acme]", 1, acme_keys, NKEYS(acme_keys), NULL, NULL },
+	{ "acme", 0, "[acme]", 1, acme_keys, NKEYS(acme_keys), NULL, close_acme },
 	{ "tpm", 0, "[tpm]", 0, tpm_keys, NKEYS(tpm_keys), NULL, NULL },
 	{ "cert:", 1, "[cert:NAME]", 1, cert_keys, NKEYS(cert_keys), open_cert, close_cert },
 };

@@ -162,7 +162,7 @@ prune(int at, const char *dirpath, const char *keep1, const char *keep2)
 			    (keep2 != NULL && strcmp(n, keep2) == 0))
 				continue;
 		} else if (strncmp(n, ".tmp-", 5) != 0 && strncmp(n, ".lnk-", 5) != 0 &&
-		    strncmp(n, ".status.json.", 13) != 0)
+		    strncmp(n, ".status.json.", 13) != 0 && strncmp(n, ".schedule.json.", 15) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dirpath, n);
 		if (ckst_remove_tree(at, path, n, 0) == -1)

@@ -136,7 +136,8 @@ test_minimal_defaults(void **state)
 	assert_int_equal(cc->key, CK_KEY_EC_P256);
 	assert_int_equal(cc->challenge, CK_CHALLENGE_HTTP01);
 	assert_int_equal(cc->http_port, 80);
-	assert_int_equal(cc->renew_before_pct, 33);
+	/* No renew_before: the lifetime rule applies (cert/due.h). */
+	assert_int_equal(cc->renew_before_pct, 0);
 	assert_int_equal(cc->renew_before_secs, 0);
 	assert_int_equal(cc->key_reuse, 0);
 	assert_null(cc->key_file);
@@ -293,7 +294,8 @@ test_example_conf(void **state)
 	assert_string_equal(cc->domains[1], "api.device-1234.fleet.example.com");
 	assert_int_equal(cc->key, CK_KEY_EC_P256);
 	assert_int_equal(cc->http_port, 80);
-	assert_int_equal(cc->renew_before_pct, 33);
+	assert_int_equal(cc->renew_before_pct, 0);
+	assert_int_equal(cc->renew_before_secs, 0);
 	assert_int_equal(cc->key_reuse, 0);
 	assert_null(cc->key_file);
 	ck_config_free(cfg);
@@ -433,6 +435,30 @@ test_order_timeout(void **state)
 		assert_int_equal(unlink(path), 0);
 	}
 	assert_int_equal(rmdir(tmpl), 0);
+}
+
+/* Broken: the retry_min and retry_max defaults (1 minute, 6 hours), or a value set not kept. */
+static void
+test_retry(void **state)
+{
+	char path[PATH_MAX];
+	struct ck_config *cfg;
+
+	cfg = load_good("good-minimal.conf");
+	assert_int_equal(cfg->retry_min, 60);
+	assert_int_equal(cfg->retry_max, 6 * 3600);
+	ck_config_free(cfg);
+	cfg = load_good("good-retry.conf");
+	assert_int_equal(cfg->retry_min, 10);
+	assert_int_equal(cfg->retry_max, 2 * 86400);
+	ck_config_free(cfg);
+	snprintf(path, sizeof(path), "%s/conf/certkeeper.conf", top_srcdir());
+	cfg = NULL;
+	if (ck_config_load(path, &cfg) != 0)
+		fail_msg("%s", ck_last_error());
+	assert_int_equal(cfg->retry_min, 60);
+	assert_int_equal(cfg->retry_max, 6 * 3600);
+	ck_config_free(cfg);
 }
 
 /* Writes a config whose one certificate has n names d1.example ... dN.example. */
@@ -680,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_example_conf),
 		cmocka_unit_test(test_tables_documented),
 		cmocka_unit_test(test_order_timeout),
+		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_max_domains),
 		cmocka_unit_test(test_line_limit_edge),
 		cmocka_unit_test(test_bad_files),

@@ -1,5 +1,7 @@
 /*
- * test_renew.c: when a certificate becomes due (src/renew.c).
+ * test_renew.c: when a certificate becomes due under renew_before, and
+ * without it (src/cert/due.c).  tests/unit/test_schedule.c adds the rule
+ * over every lifetime, the jitter and the plan.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,13 +128,24 @@ test_inverted_validity(void **state)
 	assert_true(ck_renew_is_due(&cc, NA, NB, NB));
 }
 
-/* Broken: a config with neither field set (not from the loader) never due or due at once. */
+/*
+ * Broken: without renew_before, not renewed when a third of the lifetime is
+ * left (half for ten days or less), or renew_before not overriding that.
+ */
 static void
-test_unset_falls_back_to_a_third(void **state)
+test_unset_uses_the_lifetime_rule(void **state)
 {
-	struct ck_cert_config cc = share(0), third = share(33);
+	struct ck_cert_config cc = share(0), half = share(50);
 
-	assert_int_equal(ck_renew_after(&cc, NB, NA), ck_renew_after(&third, NB, NA));
+	assert_false(ck_due_has_renew_before(&cc));
+	assert_true(ck_due_has_renew_before(&half));
+	assert_int_equal(ck_renew_after(&cc, NB, NA), NA - 30 * DAY);
+	assert_int_equal(ck_renew_after(&cc, NB, NA), ck_due_lifetime(NB, NA));
+	assert_int_equal(ck_renew_after(&cc, NB, NB + 10 * DAY), NB + 5 * DAY);
+	assert_int_equal(ck_renew_after(&half, NB, NA), NB + 45 * DAY);
+	cc = duration(DAY);
+	assert_true(ck_due_has_renew_before(&cc));
+	assert_int_equal(ck_renew_after(&cc, NB, NA), NA - DAY);
 }
 
 int
@@ -146,7 +159,7 @@ main(void)
 		cmocka_unit_test(test_duration_longer_than_lifetime),
 		cmocka_unit_test(test_boundary),
 		cmocka_unit_test(test_inverted_validity),
-		cmocka_unit_test(test_unset_falls_back_to_a_third),
+		cmocka_unit_test(test_unset_uses_the_lifetime_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

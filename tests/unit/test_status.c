@@ -27,6 +27,7 @@
 #include "certkeeper/cli/status.h"
 #include "certkeeper/store/accounts.h"
 #include "certkeeper/store/file.h"
+#include "certkeeper/store/schedule.h"
 #include "certkeeper/store/state.h"
 #include "certkeeper/store/versions.h"
 #include "certkeeper/util/log.h"
@@ -111,7 +112,8 @@ make_cert(void)
 
 /*
  * A state directory with NCERTS configured certificates: c0 installed,
- * c1 with a failed attempt recorded, the others never tried.
+ * c1 with a failed attempt recorded, c2 backing off after two failures,
+ * the others never tried.
  */
 static int
 setup(void **state)
@@ -121,6 +123,7 @@ setup(void **state)
 	struct ck_store *st = NULL;
 	struct ck_cert_files files;
 	struct ck_attempt att;
+	struct ck_sched sc;
 	char *pem, key[] = "not read by status";
 	size_t i;
 
@@ -155,6 +158,11 @@ setup(void **state)
 	att.result = (char *)"failure";
 	att.error = (char *)"the CA said no";
 	assert_int_equal(ck_store_save_attempt(st, "c1", &att), 0);
+	ck_sched_init(&sc);
+	sc.failures = 2;
+	sc.last_failure = 1700000000;
+	sc.next_attempt = 1700000180;
+	assert_int_equal(ck_store_save_schedule(st, "c2", &sc), 0);
 	ck_store_close(st);
 	free(pem);
 	*state = fx;
@@ -197,7 +205,7 @@ static void
 test_report(void **state)
 {
 	struct fixture *fx = *state;
-	json_t *doc, *list, *c0, *c1, *c9;
+	json_t *doc, *list, *c0, *c1, *c2, *c9;
 	json_error_t jerr;
 	char *text;
 
@@ -207,6 +215,7 @@ test_report(void **state)
 	assert_int_equal(json_array_size(list), NCERTS);
 	c0 = json_array_get(list, 0);
 	c1 = json_array_get(list, 1);
+	c2 = json_array_get(list, 2);
 	c9 = json_array_get(list, NCERTS - 1);
 	assert_string_equal(json_string_value(json_object_get(c0, "name")), "c0");
 	assert_string_equal(json_string_value(json_object_get(c0, "serial")), "2a");
@@ -220,8 +229,18 @@ test_report(void **state)
 	assert_string_equal(json_string_value(json_object_get(c1, "last_result")), "failure");
 	assert_string_equal(json_string_value(json_object_get(c1, "last_error")), "the CA said no");
 	assert_string_equal(json_string_value(json_object_get(c9, "name")), "c9");
-	/* The documented fields, and the attempt record's when, class and problem. */
-	assert_int_equal(json_object_size(c9), 16);
+	/* The documented fields, the attempt record's when, class and problem, and the plan's. */
+	assert_int_equal(json_object_size(c9), 19);
+	/* Where the due time comes from; none for what is not installed (due at once). */
+	assert_string_equal(json_string_value(json_object_get(c0, "due_source")), "renew_before");
+	assert_string_equal(json_string_value(json_object_get(c1, "due_source")), "missing");
+	assert_true(json_is_null(json_object_get(c1, "renew_after")));
+	assert_int_equal(json_integer_value(json_object_get(c0, "failures")), 0);
+	assert_true(json_is_null(json_object_get(c0, "next_attempt")));
+	/* The backoff, as stored. */
+	assert_int_equal(json_integer_value(json_object_get(c2, "failures")), 2);
+	assert_string_equal(json_string_value(json_object_get(c2, "next_attempt")),
+	    "2023-11-14T22:16:20Z");
 	assert_string_equal(json_string_value(json_object_get(c1, "last_attempt")),
 	    "2023-11-14T22:13:20Z");
 	assert_true(json_is_null(json_object_get(c1, "last_error_class")));
@@ -234,6 +253,9 @@ test_report(void **state)
 	assert_non_null(strstr(text, "  serial:      2a\n"));
 	assert_non_null(strstr(text, "c1\n  domains:     a.test, b.test\n  (no certificate installed)\n"));
 	assert_non_null(strstr(text, "  last error:  the CA said no\n"));
+	assert_non_null(strstr(text, "  due source:  renew_before\n"));
+	assert_non_null(strstr(text, "c2\n  domains:     a.test, b.test\n  (no certificate installed)\n"
+	    "  due source:  missing\n  failures:    2\n  next attempt: 2023-11-14T22:16:20Z\n"));
 	assert_non_null(strstr(text, "c9\n"));
 	free(text);
 }
@@ -382,6 +404,34 @@ test_unreadable_state(void **state)
 	free(text);
 }
 
+/*
+ * A schedule.json that is not what the store writes fails the command
+ * (exit 1, reported naming it) while the certificate is still listed, with
+ * no backoff made up: else a corrupt file hides, or invents, a failing one.
+ */
+static void
+test_unreadable_schedule(void **state)
+{
+	struct fixture *fx = *state;
+	char path[512], *text;
+	json_t *doc, *c2;
+	json_error_t jerr;
+
+	snprintf(path, sizeof(path), "%s/certs/c2/schedule.json", fx->tmp);
+	write_text(path, "{\"failures\": \"2\"}");
+	ck_clear_error();
+	assert_int_equal(print_to_string(&fx->cfg, 1, &text), CK_EXIT_FAILED);
+	assert_non_null(strstr(ck_last_error(), "c2/schedule.json is corrupt"));
+	assert_non_null(doc = json_loads(text, 0, &jerr));
+	assert_int_equal(json_array_size(json_object_get(doc, "certificates")), NCERTS);
+	c2 = json_array_get(json_object_get(doc, "certificates"), 2);
+	assert_string_equal(json_string_value(json_object_get(c2, "name")), "c2");
+	assert_int_equal(json_integer_value(json_object_get(c2, "failures")), 0);
+	assert_true(json_is_null(json_object_get(c2, "next_attempt")));
+	json_decref(doc);
+	free(text);
+}
+
 /* Output that cannot be written (a full disk) is exit 1, reported: else a monitor reads nothing as fine. */
 static void
 test_write_failure(void **state)
@@ -409,6 +459,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_alloc_failures_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failures_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_schedule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_failure, setup, teardown),
 	};
 

@@ -373,7 +373,10 @@ test_third_install_prunes(void **state)
 	/* What an interrupted install leaves. */
 	assert_int_equal(mkdir(sp(fx, 0, "certs/" NAME "/.tmp-crash1"), 0700), 0);
 	put(sp(fx, 0, "certs/" NAME "/.tmp-crash1/cert.pem"), "x");
+	/* And what a state file write killed before its rename leaves. */
+	put(sp(fx, 0, "certs/" NAME "/.schedule.json.Ab12Cd"), "{");
 	assert_int_equal(ck_store_install(fx->st, NAME, make_set(&s, 3, "key.tss2.pem"), &v3), 0);
+	assert_false(exists(sp(fx, 0, "certs/" NAME "/.schedule.json.Ab12Cd")));
 	assert_true(strcmp(v3, v2) > 0);
 	snprintf(rel, sizeof(rel), "certs/" NAME "/%s", v1);
 	assert_false(exists(sp(fx, 0, rel)));

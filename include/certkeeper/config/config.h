@@ -41,6 +41,8 @@ struct ck_config {
 	char *state_dir;		/* default CK_DEFAULT_STATE_DIR */
 	enum ck_key_type account_key;	/* default ec-p256 */
 	long order_timeout;		/* seconds one order may wait for the CA, 1..3600; default 90 */
+	long retry_min;			/* first wait after a failure, seconds, 1..86400; default 60 */
+	long retry_max;			/* longest wait, retry_min..604800; default 21600 */
 	/* [tpm]: all NULL when absent */
 	char *tpm_tcti;
 	char *tpm_parent;

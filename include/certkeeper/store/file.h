@@ -9,6 +9,7 @@
  *   certs/NAME/VERSION/  installed certificate versions       (store/versions.h)
  *   certs/NAME/current, previous -> VERSION                   (store/versions.h)
  *   certs/NAME/status.json  the certificate's state           (store/state.h)
+ *   certs/NAME/schedule.json  its backoff, jitter, ARI window (store/schedule.h)
  *   pending/NAME/        an order to resume after a crash     (store/pending.h)
  *
  * Every file is written to a temporary name in its directory, fsync'd,
