@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "certkeeper/agent/ari.h"
 #include "certkeeper/agent/pass.h"
 #include "certkeeper/agent/renew.h"
 #include "certkeeper/agent/schedule.h"
@@ -39,6 +40,7 @@ static void
 attempt(struct ck_session *s, const struct ck_cert_config *cc, struct ck_pass_result *r)
 {
 	struct ck_outcome o;
+	time_t next;
 
 	r->renewed++;
 	if (ck_renew_cert(s, cc, &o) != 0) {
@@ -50,6 +52,11 @@ attempt(struct ck_session *s, const struct ck_cert_config *cc, struct ck_pass_re
 		r->failed++;
 	if (ck_schedule_after(s, cc, &o, ck_clock_now(s->clock)) != 0)
 		r->failed++;
+	/* The new certificate's renewal window, over the connection the renewal used. */
+	if (o.result == CK_RESULT_SUCCESS) {
+		ck_ari_refresh(s, cc, ck_clock_now(s->clock), 1, &next);
+		note_next(r, next);
+	}
 }
 
 int
@@ -58,6 +65,7 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 {
 	struct ck_plan plan;
 	time_t now = ck_clock_now(s->clock);
+	time_t ari_next;
 	char when[32];
 	size_t i;
 	int pending, rc = 0;
@@ -68,6 +76,11 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 
 		if (!selected(cc->name, names, nnames))
 			continue;
+		/* A renewal window is asked for again when the CA said to (RFC 9773 4.3). */
+		if (!force) {
+			ck_ari_refresh(s, cc, now, 0, &ari_next);
+			note_next(r, ari_next);
+		}
 		if (ck_schedule_plan(s, cc, now, &plan) != 0) {
 			r->failed++;
 			rc = -1;
@@ -79,7 +92,7 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 			if (pending)
 				ck_info("%s: an order an earlier run left is to be finished", cc->name);
 			else if (!force && plan.source != CK_DUE_MISSING) {
-				ck_time_rfc3339(plan.act_at, when, sizeof(when));
+				ck_time_rfc3339(plan.due, when, sizeof(when));
 				ck_info("%s: due since %s (%s)", cc->name, when,
 				    ck_due_source_name(plan.source));
 			}

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "certkeeper/acme/order.h"
+#include "certkeeper/agent/ari.h"
 #include "certkeeper/agent/renew.h"
 #include "certkeeper/cert/check.h"
 #include "certkeeper/challenge/http01.h"
@@ -143,7 +144,8 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 	struct ck_acme *acme;
 	struct ck_chain chain;
 	unsigned char *csr = NULL;
-	char *keypem = NULL, *pem = NULL, *version = NULL, *resume_url = NULL, until[32];
+	char *keypem = NULL, *pem = NULL, *version = NULL, *resume_url = NULL, *replaces = NULL;
+	char until[32];
 	size_t keylen = 0, csrlen = 0, pemlen = 0;
 	int rc = -1;
 
@@ -178,6 +180,8 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 	req.timeout = s->cfg->order_timeout;
 	req.before_finalize = record_pending;
 	req.ctx = &pctx;
+	/* RFC 9773 5: name the certificate this one replaces, to a CA with renewalInfo. */
+	req.replaces = replaces = ck_ari_replaces(s, cc, acme);
 	if (order_chain(s, cc, acme, &req, resume_url, &pem, &pemlen) != 0) {
 		/* A CA that lost the account (a restart without state): register the key again, once. */
 		if (strcmp(o->problem, "accountDoesNotExist") != 0)
@@ -216,6 +220,7 @@ out:
 	ck_chain_clear(&chain);
 	ck_signer_free(key);
 	free(resume_url);
+	free(replaces);
 	free(version);
 	free(pem);
 	free(csr);

@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "certkeeper/agent/ari.h"
 #include "certkeeper/cert/ari.h"
 #include "certkeeper/util/log.h"
 
@@ -271,6 +272,44 @@ group_teardown(void **state)
 	return 0;
 }
 
+/*
+ * Broken if the time chosen in a window falls outside it, is drawn again
+ * while the window stands (a device would drift inside its window at every
+ * check), or is kept when the window moves (a revocation drill would not
+ * reach the device).
+ */
+static void
+test_window_choice(void **state)
+{
+	struct ck_ari_window w = { 1000000, 1003600, 600, "" };
+	struct ck_sched sc;
+
+	ck_sched_init(&sc);
+	ck_ari_take_window(&sc, "a.b", &w, 999000, 0);
+	assert_string_equal(sc.ari_id, "a.b");
+	assert_int_equal(sc.ari_chosen, 1000000);
+	assert_int_equal(sc.ari_next_fetch, 999600);
+	ck_sched_init(&sc);
+	ck_ari_take_window(&sc, "a.b", &w, 999000, 0xffffffffu);
+	assert_true(sc.ari_chosen >= 1003599 && sc.ari_chosen < 1003600);
+	ck_sched_init(&sc);
+	ck_ari_take_window(&sc, "a.b", &w, 999000, 0x80000000u);
+	assert_int_equal(sc.ari_chosen, 1001800);
+	/* The same window again: the choice stands, whatever the new draw. */
+	ck_ari_take_window(&sc, "a.b", &w, 999500, 7);
+	assert_int_equal(sc.ari_chosen, 1001800);
+	assert_int_equal(sc.ari_next_fetch, 1000100);
+	/* Moved into the past (the CA wants it replaced now): a new choice, in the past. */
+	w.start = 900000;
+	w.end = 900060;
+	ck_ari_take_window(&sc, "a.b", &w, 999600, 0);
+	assert_int_equal(sc.ari_chosen, 900000);
+	/* Another certificate's window is never taken for this one's choice. */
+	ck_ari_take_window(&sc, "c.d", &w, 999600, 0x80000000u);
+	assert_string_equal(sc.ari_id, "c.d");
+	assert_int_equal(sc.ari_chosen, 900030);
+}
+
 int
 main(void)
 {
@@ -281,6 +320,7 @@ main(void)
 		cmocka_unit_test(test_no_key_identifier),
 		cmocka_unit_test(test_not_a_certificate),
 		cmocka_unit_test(test_valid_form),
+		cmocka_unit_test(test_window_choice),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
