@@ -374,10 +374,10 @@ ck_http_new(const char *ca_bundle, struct ck_http **out)
 	    SETOPT(h->curl, CURLOPT_PROTOCOLS_STR, "https") < 0 ||
 	    SETOPT(h->curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") < 0 ||
 	    SETOPT(h->curl, CURLOPT_FOLLOWLOCATION, 0L) < 0 ||
-	    SETOPT(h->curl, CURLOPT_CONNECTTIMEOUT, 30L) < 0 ||
+	    SETOPT(h->curl, CURLOPT_CONNECTTIMEOUT, (long)CK_HTTP_CONNECT_TIMEOUT) < 0 ||
 	    SETOPT(h->curl, CURLOPT_LOW_SPEED_LIMIT, 1L) < 0 ||
-	    SETOPT(h->curl, CURLOPT_LOW_SPEED_TIME, 60L) < 0 ||
-	    SETOPT(h->curl, CURLOPT_TIMEOUT, 120L) < 0 ||
+	    SETOPT(h->curl, CURLOPT_LOW_SPEED_TIME, (long)CK_HTTP_TIMEOUT) < 0 ||
+	    SETOPT(h->curl, CURLOPT_TIMEOUT, (long)CK_HTTP_TIMEOUT) < 0 ||
 	    SETOPT(h->curl, CURLOPT_USERAGENT, "certkeeper/" CK_VERSION) < 0 ||
 	    SETOPT(h->curl, CURLOPT_WRITEFUNCTION, write_cb) < 0 ||
 	    SETOPT(h->curl, CURLOPT_HEADERFUNCTION, header_cb) < 0)

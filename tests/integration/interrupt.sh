@@ -77,6 +77,19 @@ s=$(status_json "$conf")
 assert_eq failure "$(json_get "$s" '.certificates[0].last_result')" "last_result at order_timeout"
 note "order_timeout = 3s: the held order fails at its deadline, installed set unchanged"
 
+# Every request is bounded: a poll the CA never answers fails after the
+# transport's 30 s, naming the timeout, and nothing changes.
+before=$(cert_snapshot "$certs")
+mitm_start bound --after-finalize stall
+t0=$(date +%s)
+run_ck 1 -c "$proxy_conf" renew --force
+secs=$(($(date +%s) - t0))
+ck_stop "$proxy_pid"
+assert_contains "$(cat "$ERR")" "Timeout was reached" "stderr of an unanswered request"
+[ "$secs" -ge 29 ] && [ "$secs" -le 45 ] || fail "an unanswered request ended after $secs s, not 30"
+assert_eq "$before" "$(cert_snapshot "$certs")" "certificate directory after an unanswered request"
+note "an unanswered request fails after $secs s (the 30 s bound), installed set unchanged"
+
 # Nothing was left behind that breaks the next run.
 run_ck 0 -c "$conf" renew --force
 note "the next renewal succeeds"

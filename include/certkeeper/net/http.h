@@ -15,6 +15,9 @@
 #include <time.h>
 
 #define CK_HTTP_MAX_BODY (1024 * 1024)
+/* Seconds one request may take in all, and its connection (and TLS handshake) at most. */
+#define CK_HTTP_TIMEOUT 30
+#define CK_HTTP_CONNECT_TIMEOUT 15
 #define CK_HTTP_MAX_LINKS 8
 
 struct ck_http;
