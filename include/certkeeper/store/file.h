@@ -9,6 +9,7 @@
  *   certs/NAME/VERSION/  installed certificate versions       (store/versions.h)
  *   certs/NAME/current, previous -> VERSION                   (store/versions.h)
  *   certs/NAME/status.json  the certificate's state           (store/state.h)
+ *   certs/NAME/deploy-pending  a deploy to run again          (store/deploy.h)
  *
  * Every file is written to a temporary name in its directory, fsync'd,
  * renamed, and the directory fsync'd: a crash or a concurrent reader sees
