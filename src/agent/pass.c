@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "certkeeper/agent/deploy.h"
 #include "certkeeper/agent/pass.h"
 #include "certkeeper/agent/renew.h"
 #include "certkeeper/agent/schedule.h"
@@ -55,6 +56,7 @@ int
 ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
     struct ck_pass_result *r)
 {
+	struct ck_outcome o;
 	struct ck_plan plan;
 	time_t now = ck_clock_now(s->clock);
 	char when[32];
@@ -67,6 +69,15 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 
 		if (!selected(cc->name, names, nnames))
 			continue;
+		/* A deploy an earlier run left pending goes first, due or not. */
+		if (ck_deploy_retry_pending(s, cc, &o) == 1) {
+			if (o.result != CK_RESULT_SUCCESS)
+				r->failed++;
+			if (ck_renew_record(s, cc->name, &o) != 0)
+				r->failed++;
+			if (ck_stop_requested())
+				break;
+		}
 		if (ck_schedule_plan(s, cc, now, &plan) != 0) {
 			r->failed++;
 			rc = -1;

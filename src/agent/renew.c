@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "certkeeper/acme/order.h"
+#include "certkeeper/agent/deploy.h"
 #include "certkeeper/agent/renew.h"
 #include "certkeeper/cert/check.h"
 #include "certkeeper/challenge/http01.h"
@@ -104,6 +105,8 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 		goto out;
 	ck_outcome_step(o, CK_ERR_STORE);
 	if (install(s, cc, &chain, keypem, keylen, &version) != 0)
+		goto out;
+	if (ck_deploy_after_install(s, cc, o) != 0)
 		goto out;
 	ck_time_rfc3339(chain.not_after, until, sizeof(until));
 	ck_info("%s: installed certificate %s (serial %s, valid until %s)", cc->name, version,
