@@ -188,7 +188,11 @@ roll_back(struct ck_session *s, const struct ck_cert_config *cc, struct ck_outco
 	}
 	ck_outcome_rolled_back(o);
 	if (load_installed(s, cc, &prev) != 0) {
-		snprintf(after, sizeof(after), ", which cannot be deployed (see above)");
+		/* Back, but not deployed: whatever is current now is to be deployed next time. */
+		if (ck_store_current_version(s->store, cc->name, prev.version) == 0)
+			mark_pending(s, cc, prev.version, 1);
+		snprintf(after, sizeof(after), ", which cannot be deployed (see above)%s",
+		    prev.version[0] != '\0' ? "; its deploy is pending" : "");
 	} else if (cc->deploy_hook != NULL && !run_hook(cc, &prev, "deploy", cc->deploy_hook, &dr)) {
 		mark_pending(s, cc, prev.version, 1);
 		snprintf(after, sizeof(after), ", whose deploy hook then %s; its deploy is pending",
