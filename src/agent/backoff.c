@@ -73,6 +73,7 @@ ck_backoff_learn(struct ck_sched *sc, const struct ck_outcome *o, long retry_min
 	case CK_RESULT_INTERRUPTED:
 		return;
 	case CK_RESULT_FAILURE:
+	case CK_RESULT_ROLLED_BACK:	/* the new version did not verify: retried after a wait too */
 		break;
 	}
 	if (sc->failures < CK_SCHED_FAILURES_MAX)

@@ -8,7 +8,7 @@
 #include "certkeeper/agent/outcome.h"
 #include "certkeeper/util/clock.h"
 
-static const char *const result_names[] = { "success", "failure", "interrupted" };
+static const char *const result_names[] = { "success", "failure", "interrupted", "rolled-back" };
 
 const char *
 ck_result_name(enum ck_result r)
@@ -58,6 +58,12 @@ ck_outcome_step(struct ck_outcome *o, enum ck_error_class step)
 }
 
 void
+ck_outcome_rolled_back(struct ck_outcome *o)
+{
+	o->result = CK_RESULT_ROLLED_BACK;
+}
+
+void
 ck_outcome_end(struct ck_outcome *o, int ok)
 {
 	ck_log_set_error_sink(NULL, NULL);
@@ -66,6 +72,13 @@ ck_outcome_end(struct ck_outcome *o, int ok)
 		o->cls = CK_ERR_NONE;
 		o->error[0] = o->problem[0] = '\0';
 		o->retry_after = -1;
+		return;
+	}
+	if (o->result == CK_RESULT_ROLLED_BACK) {
+		if (o->cls == CK_ERR_NONE)
+			o->cls = CK_ERR_HOOK;
+		if (o->error[0] == '\0')
+			snprintf(o->error, sizeof(o->error), "rolled back without a reported cause");
 		return;
 	}
 	if (ck_stop_requested()) {

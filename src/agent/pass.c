@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "certkeeper/agent/ari.h"
+#include "certkeeper/agent/deploy.h"
 #include "certkeeper/agent/pass.h"
 #include "certkeeper/agent/renew.h"
 #include "certkeeper/agent/schedule.h"
@@ -45,8 +46,15 @@ attempt(struct ck_session *s, const struct ck_cert_config *cc, struct ck_pass_re
 	r->renewed++;
 	if (ck_renew_cert(s, cc, &o) != 0) {
 		r->failed++;
-		ck_log(CK_LOG_ERROR, "%s: renewal %s; the installed certificate is unchanged",
-		    cc->name, o.result == CK_RESULT_INTERRUPTED ? "interrupted" : "failed");
+		if (o.result == CK_RESULT_ROLLED_BACK)
+			ck_log(CK_LOG_ERROR, "%s: renewal rolled back; the previous certificate is "
+			    "current again", cc->name);
+		else if (o.cls == CK_ERR_HOOK)
+			ck_log(CK_LOG_ERROR, "%s: the new certificate is installed, but its deploy "
+			    "is pending: it is run again at the next pass", cc->name);
+		else
+			ck_log(CK_LOG_ERROR, "%s: renewal %s; the installed certificate is unchanged",
+			    cc->name, o.result == CK_RESULT_INTERRUPTED ? "interrupted" : "failed");
 	}
 	if (ck_renew_record(s, cc->name, &o) != 0)
 		r->failed++;
@@ -63,6 +71,7 @@ int
 ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
     struct ck_pass_result *r)
 {
+	struct ck_outcome o;
 	struct ck_plan plan;
 	time_t now = ck_clock_now(s->clock);
 	time_t ari_next;
@@ -80,6 +89,15 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 		if (!force) {
 			ck_ari_refresh(s, cc, now, 0, &ari_next);
 			note_next(r, ari_next);
+		}
+		/* A deploy an earlier run left pending goes first, due or not. */
+		if (ck_deploy_retry_pending(s, cc, &o) == 1) {
+			if (o.result != CK_RESULT_SUCCESS)
+				r->failed++;
+			if (ck_renew_record(s, cc->name, &o) != 0)
+				r->failed++;
+			if (ck_stop_requested())
+				break;
 		}
 		if (ck_schedule_plan(s, cc, now, &plan) != 0) {
 			r->failed++;

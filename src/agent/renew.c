@@ -15,6 +15,7 @@
 
 #include "certkeeper/acme/order.h"
 #include "certkeeper/agent/ari.h"
+#include "certkeeper/agent/deploy.h"
 #include "certkeeper/agent/renew.h"
 #include "certkeeper/cert/check.h"
 #include "certkeeper/challenge/http01.h"
@@ -208,6 +209,8 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 		goto out;
 	if (ck_store_pending_clear(s->store, cc->name) != 0)
 		ck_warn("%s: the pending order stays recorded; the next run finds it done", cc->name);
+	if (ck_deploy_after_install(s, cc, o) != 0)
+		goto out;
 	ck_time_rfc3339(chain.not_after, until, sizeof(until));
 	ck_info("%s: installed certificate %s (serial %s, valid until %s)", cc->name, version,
 	    chain.serial, until);

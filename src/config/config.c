@@ -20,6 +20,7 @@
 #include <ini.h>
 #include <openssl/crypto.h>
 
+#include "certkeeper/util/argv.h"
 #include "internal.h"
 
 /* Keeps only the first error: later ones are often its consequences. */
@@ -432,6 +433,8 @@ ck_config_free(struct ck_config *cfg)
 		free(cfg->certs[i].domains);
 		free(cfg->certs[i].name);
 		free(cfg->certs[i].key_file);
+		ck_argv_free(cfg->certs[i].deploy_hook);
+		ck_argv_free(cfg->certs[i].verify_hook);
 	}
 	free(cfg->certs);
 	free(cfg->path);

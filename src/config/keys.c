@@ -13,15 +13,18 @@
 #include <unistd.h>
 
 #include "certkeeper/keys/tpm.h"
+#include "certkeeper/util/argv.h"
 #include "certkeeper/util/limits.h"
 #include "internal.h"
 
-/* order_timeout, in seconds */
+/* order_timeout and hook_timeout, in seconds */
 #define ORDER_TIMEOUT_MIN	1
 #define ORDER_TIMEOUT_MAX	3600
 /* retry_min and retry_max, in seconds: a second to a day, a second to a week */
 #define RETRY_MIN_MAX		86400
 #define RETRY_MAX_MAX		(7 * 86400)
+#define HOOK_TIMEOUT_MIN	1
+#define HOOK_TIMEOUT_MAX	3600
 
 /* Replaces *field with a copy of value; returns 0, or -1 (recorded) when out of memory. */
 static int
@@ -208,22 +211,34 @@ set_account_key(struct parse *p, const char *key, const char *value)
 	return parse_key_type(p, key, value, mask, &p->cfg->account_key);
 }
 
+/*
+ * A duration of min..max seconds (range names them in the message, as
+ * "1s..1h") into *secs; records the error.
+ */
+static int
+parse_bounded_duration(struct parse *p, const char *key, const char *value, long min, long max,
+    const char *range, long *secs)
+{
+	char q[QUOTE_BUF];
+	long n;
+
+	if (parse_duration(value, &n) < 0)
+		return ck_cfg_fail(p, p->lineno,
+		    "%s: \"%s\" is not a duration (N followed by s, m, h or d)", key,
+		    ck_cfg_quote(q, sizeof(q), value));
+	if (n < min || n > max)
+		return ck_cfg_fail(p, p->lineno, "%s: duration \"%s\" is outside %s", key,
+		    ck_cfg_quote(q, sizeof(q), value), range);
+	*secs = n;
+	return 0;
+}
+
 /* order_timeout: a duration of 1s..1h that bounds how long one order waits for the CA. */
 static int
 set_order_timeout(struct parse *p, const char *key, const char *value)
 {
-	char q[QUOTE_BUF];
-	long secs;
-
-	if (parse_duration(value, &secs) < 0)
-		return ck_cfg_fail(p, p->lineno,
-		    "%s: \"%s\" is not a duration (N followed by s, m, h or d)", key,
-		    ck_cfg_quote(q, sizeof(q), value));
-	if (secs < ORDER_TIMEOUT_MIN || secs > ORDER_TIMEOUT_MAX)
-		return ck_cfg_fail(p, p->lineno, "%s: duration \"%s\" is outside 1s..1h", key,
-		    ck_cfg_quote(q, sizeof(q), value));
-	p->cfg->order_timeout = secs;
-	return 0;
+	return parse_bounded_duration(p, key, value, ORDER_TIMEOUT_MIN, ORDER_TIMEOUT_MAX,
+	    "1s..1h", &p->cfg->order_timeout);
 }
 
 /* A duration from 1 s to max seconds (named range in messages) into *out. */
@@ -533,6 +548,53 @@ set_key_file(struct parse *p, const char *key, const char *value)
 	return set_string(p, &cur_cert(p)->key_file, value);
 }
 
+/*
+ * deploy_hook, verify_hook: a command split into words (util/argv.h) whose
+ * first word is an absolute path, since hooks run with a minimal PATH.
+ */
+static int
+set_hook(struct parse *p, const char *key, const char *value, char ***field)
+{
+	char q[QUOTE_BUF], **argv = NULL;
+	const char *why;
+
+	if (ck_argv_split(value, &argv, &why) != 0)
+		return ck_cfg_fail(p, p->lineno, "%s: %s in \"%s\"", key, why,
+		    ck_cfg_quote(q, sizeof(q), value));
+	if (argv[0][0] != '/') {
+		ck_cfg_fail(p, p->lineno,
+		    "%s: \"%s\" is not an absolute path (hooks run with a minimal PATH)", key,
+		    ck_cfg_quote(q, sizeof(q), argv[0]));
+		ck_argv_free(argv);
+		return -1;
+	}
+	ck_argv_free(*field);
+	*field = argv;
+	return 0;
+}
+
+/* deploy_hook: run after each install, and again while its deploy is pending. */
+static int
+set_deploy_hook(struct parse *p, const char *key, const char *value)
+{
+	return set_hook(p, key, value, &cur_cert(p)->deploy_hook);
+}
+
+/* verify_hook: run after the deploy hook; its failure rolls the install back. */
+static int
+set_verify_hook(struct parse *p, const char *key, const char *value)
+{
+	return set_hook(p, key, value, &cur_cert(p)->verify_hook);
+}
+
+/* hook_timeout: a duration of 1s..1h that bounds each run of a hook. */
+static int
+set_hook_timeout(struct parse *p, const char *key, const char *value)
+{
+	return parse_bounded_duration(p, key, value, HOOK_TIMEOUT_MIN, HOOK_TIMEOUT_MAX,
+	    "1s..1h", &cur_cert(p)->hook_timeout);
+}
+
 static const struct key_def cert_keys[] = {
 	/* name, parser, default (parsed when the key is absent), required?, what it is */
 	{ "domains", set_domains, NULL, KEY_REQUIRED, "comma-separated DNS names" },
@@ -543,6 +605,9 @@ static const struct key_def cert_keys[] = {
 	{ "renew_before", set_renew_before, NULL, KEY_OPTIONAL, "lifetime share or time left" },
 	{ "key_reuse", set_key_reuse, "no", KEY_OPTIONAL, "keep the key across renewals" },
 	{ "key_file", set_key_file, NULL, KEY_OPTIONAL, "an existing key to use (needs key_reuse)" },
+	{ "deploy_hook", set_deploy_hook, NULL, KEY_OPTIONAL, "command run after each install" },
+	{ "verify_hook", set_verify_hook, NULL, KEY_OPTIONAL, "command that checks the deploy" },
+	{ "hook_timeout", set_hook_timeout, "60s", KEY_OPTIONAL, "how long one hook may run" },
 };
 
 /* Starts a [cert:NAME]: NAME becomes a directory name, so it is checked strictly. */

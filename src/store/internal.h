@@ -87,6 +87,11 @@ int ckst_write_new_at(int at, const char *dirpath, const char *name, const void 
  */
 int ckst_remove_file(const char *path);
 
+/* --- versions (versions.c) ---------------------------------------------- */
+
+/* Non-zero when s is a version directory name: "v" and 20 digits. */
+int ckst_is_version_name(const char *s);
+
 /* --- key files (keyfile.c) ---------------------------------------------- */
 
 /*

@@ -26,14 +26,13 @@
 #include "certkeeper/store/versions.h"
 #include "internal.h"
 
-#define VERSION_LEN	21	/* "v" and 20 digits: holds any 64-bit sequence */
+#define VERSION_LEN	CK_STORE_VERSION_LEN	/* "v" and 20 digits: any 64-bit sequence */
 
 /* Makes the names of temporary links unique within this process. */
 static unsigned int link_counter;
 
-/* Non-zero when s is a version directory name: "v" and 20 digits. */
-static int
-is_version_name(const char *s)
+int
+ckst_is_version_name(const char *s)
 {
 	size_t i;
 
@@ -66,7 +65,7 @@ read_version_link(int at, const char *dirpath, const char *link, char version[VE
 	}
 	buf[n] = '\0';
 	/* Anything but a sibling version, even "../x" or "/etc", is not ours to follow. */
-	if (!is_version_name(buf)) {
+	if (!ckst_is_version_name(buf)) {
 		ck_sanitize(safe, sizeof(safe), buf, (size_t)n);
 		ck_error("%s/%s points at \"%s\", not at a version directory", dirpath, link, safe);
 		return -1;
@@ -115,7 +114,7 @@ next_version(int at, const char *dirpath, char version[VERSION_LEN + 1])
 	}
 	for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
 		/* Any entry with a version name counts, so a stray file cannot block a name. */
-		if (!is_version_name(de->d_name))
+		if (!ckst_is_version_name(de->d_name))
 			continue;
 		seq = strtoull(de->d_name + 1, NULL, 10);	/* saturates: caught below */
 		if (seq > max)
@@ -157,12 +156,13 @@ prune(int at, const char *dirpath, const char *keep1, const char *keep2)
 	}
 	for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
 		n = de->d_name;
-		if (is_version_name(n)) {
+		if (ckst_is_version_name(n)) {
 			if ((keep1 != NULL && strcmp(n, keep1) == 0) ||
 			    (keep2 != NULL && strcmp(n, keep2) == 0))
 				continue;
 		} else if (strncmp(n, ".tmp-", 5) != 0 && strncmp(n, ".lnk-", 5) != 0 &&
-		    strncmp(n, ".status.json.", 13) != 0 && strncmp(n, ".schedule.json.", 15) != 0)
+		    strncmp(n, ".status.json.", 13) != 0 && strncmp(n, ".schedule.json.", 15) != 0 &&
+		    strncmp(n, ".deploy-pending.", 16) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dirpath, n);
 		if (ckst_remove_tree(at, path, n, 0) == -1)
@@ -384,6 +384,20 @@ ck_store_rollback(struct ck_store *st, const char *name)
 	ck_debug("rolled %s back from %s to %s", cdir, cur, prev);
 	rc = 0;
 out:
+	if (fd != -1)
+		close(fd);
+	free(cdir);
+	return rc;
+}
+
+int
+ck_store_current_version(struct ck_store *st, const char *name,
+    char version[CK_STORE_VERSION_LEN + 1])
+{
+	char *cdir = NULL;
+	int fd = -1, rc;
+
+	rc = open_current(st, name, &fd, &cdir, version);
 	if (fd != -1)
 		close(fd);
 	free(cdir);

@@ -461,6 +461,50 @@ test_retry(void **state)
 	ck_config_free(cfg);
 }
 
+/* Checks that argv holds exactly the words of want (NULL-terminated). */
+static void
+assert_argv(char *const *argv, const char *const *want)
+{
+	size_t i;
+
+	assert_non_null(argv);
+	for (i = 0; want[i] != NULL; i++) {
+		assert_non_null(argv[i]);
+		assert_string_equal(argv[i], want[i]);
+	}
+	assert_null(argv[i]);
+}
+
+/*
+ * Broken: a hook command not split as certkeeper documents it (quotes,
+ * escapes, no expansion), hook_timeout's default (60 s) or its bounds
+ * (1s and 1h allowed), or hooks set where none were written.
+ */
+static void
+test_hooks(void **state)
+{
+	struct ck_config *cfg = load_good("good-hooks.conf");
+	const struct ck_cert_config *cc;
+
+	assert_int_equal(cfg->ncerts, 3);
+	cc = ck_config_cert(cfg, "device");
+	assert_argv(cc->deploy_hook,
+	    (const char *[]){ "/usr/bin/systemctl", "reload", "nginx.service", NULL });
+	assert_argv(cc->verify_hook, (const char *[]){ "/bin/sh", "-c",
+	    "curl -fsS https://localhost/ >/dev/null && echo \"ok: $CERTKEEPER_NAME\"", NULL });
+	assert_int_equal(cc->hook_timeout, 3600);
+	cc = ck_config_cert(cfg, "other");
+	assert_null(cc->deploy_hook);
+	assert_argv(cc->verify_hook,
+	    (const char *[]){ "/usr/local/bin/check tls", "--name=other host", "", NULL });
+	assert_int_equal(cc->hook_timeout, 1);
+	cc = ck_config_cert(cfg, "plain");
+	assert_null(cc->deploy_hook);
+	assert_null(cc->verify_hook);
+	assert_int_equal(cc->hook_timeout, 60);
+	ck_config_free(cfg);
+}
+
 /* Writes a config whose one certificate has n names d1.example ... dN.example. */
 static void
 write_domains_conf(char *path, size_t len, const char *dir, int n)
@@ -707,6 +751,7 @@ main(void)
 		cmocka_unit_test(test_tables_documented),
 		cmocka_unit_test(test_order_timeout),
 		cmocka_unit_test(test_retry),
+		cmocka_unit_test(test_hooks),
 		cmocka_unit_test(test_max_domains),
 		cmocka_unit_test(test_line_limit_edge),
 		cmocka_unit_test(test_bad_files),

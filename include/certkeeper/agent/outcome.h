@@ -16,7 +16,8 @@
 enum ck_result {
 	CK_RESULT_SUCCESS,
 	CK_RESULT_FAILURE,
-	CK_RESULT_INTERRUPTED
+	CK_RESULT_INTERRUPTED,
+	CK_RESULT_ROLLED_BACK	/* installed, then undone: its verify hook failed */
 };
 
 struct ck_outcome {
@@ -33,7 +34,7 @@ struct ck_outcome {
 	enum ck_error_class step;
 };
 
-/* "success", "failure", "interrupted". */
+/* "success", "failure", "interrupted", "rolled-back". */
 const char *ck_result_name(enum ck_result r);
 /* The result named name, or -1. */
 int ck_result_parse(const char *name);
@@ -43,9 +44,16 @@ void ck_outcome_begin(struct ck_outcome *o);
 /* The class for errors reported from now on that do not name their own. */
 void ck_outcome_step(struct ck_outcome *o, enum ck_error_class step);
 /*
+ * Says the attempt's install was rolled back: ck_outcome_end then settles
+ * a failure as CK_RESULT_ROLLED_BACK, even after a stop request, since
+ * what is installed did change.
+ */
+void ck_outcome_rolled_back(struct ck_outcome *o);
+/*
  * Ends the attempt: unsets the sink and settles the result (success when
- * ok, interrupted when a stop was requested, else failure, with class
- * internal if no error was reported).
+ * ok, rolled back when ck_outcome_rolled_back said so, interrupted when a
+ * stop was requested, else failure, with class internal if no error was
+ * reported).
  */
 void ck_outcome_end(struct ck_outcome *o, int ok);
 

@@ -12,9 +12,12 @@
 
 /*
  * Gets a new certificate for cc, checks that it is ours, for our names and
- * valid now, and installs it.  Fills *o (success with the serial and
- * validity, or the failure with its class); on failure nothing installed
- * changes.  Returns 0 on success, -1 otherwise.
+ * valid now, installs it and runs its hooks (agent/deploy.h).  Fills *o
+ * (success with the serial and validity, or the failure with its class);
+ * on failure nothing installed changes, but for a failed deploy hook (the
+ * new certificate stays, its deploy pending) and a failed verify hook
+ * (rolled back to the previous version).  Returns 0 on success, -1
+ * otherwise.
  */
 int ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_outcome *o);
 

@@ -29,6 +29,9 @@ struct ck_cert_config {
 	long renew_before_secs;		/* > 0 when renew_before is a duration, else 0 */
 	int key_reuse;			/* default 0 */
 	char *key_file;			/* NULL, or an existing key to use (needs key_reuse) */
+	char **deploy_hook;		/* NULL, or the command run after an install (util/argv.h) */
+	char **verify_hook;		/* NULL, or the command that checks the deployed set */
+	long hook_timeout;		/* seconds one hook may run, 1..3600; default 60 */
 	int line;			/* line of the section header, for messages */
 };
 

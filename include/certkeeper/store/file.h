@@ -11,6 +11,7 @@
  *   certs/NAME/status.json  the certificate's state           (store/state.h)
  *   certs/NAME/schedule.json  its backoff, jitter, ARI window (store/schedule.h)
  *   pending/NAME/        an order to resume after a crash     (store/pending.h)
+ *   certs/NAME/deploy-pending  a deploy to run again          (store/deploy.h)
  *
  * Every file is written to a temporary name in its directory, fsync'd,
  * renamed, and the directory fsync'd: a crash or a concurrent reader sees

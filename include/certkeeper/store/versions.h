@@ -21,6 +21,8 @@
 
 struct ck_store;
 
+#define CK_STORE_VERSION_LEN	21	/* a version's name: "v" and 20 digits */
+
 struct ck_cert_files {
 	const char *cert;	/* leaf PEM */
 	size_t cert_len;
@@ -46,6 +48,13 @@ int ck_store_install(struct ck_store *st, const char *name, const struct ck_cert
 
 /* Undoes a bad install: current back at previous, previous at the version it replaced. */
 int ck_store_rollback(struct ck_store *st, const char *name);
+
+/*
+ * Reads the name of the version current points at into version.  Returns
+ * 0, 1 when nothing is installed (not reported), -1 on error.
+ */
+int ck_store_current_version(struct ck_store *st, const char *name,
+    char version[CK_STORE_VERSION_LEN + 1]);
 
 /*
  * Path a service is pointed at, through the current link:
