@@ -16,19 +16,6 @@
 
 static const char *const kinds[] = { "installed", "restored" };
 
-/* Sets *path (malloc'd) to certs/NAME/deploy-pending; with create, makes certs/NAME. */
-static int
-deploy_path(struct ck_store *st, const char *name, int create, char **path)
-{
-	char *cdir = NULL;
-
-	*path = NULL;
-	if (ckst_cert_dir(st, name, create, &cdir) == 0)
-		*path = ckst_path("%s/" DEPLOY_FILE, cdir);
-	free(cdir);
-	return *path != NULL ? 0 : -1;
-}
-
 int
 ck_store_save_deploy_pending(struct ck_store *st, const char *name,
     const struct ck_deploy_pending *p)
@@ -42,7 +29,7 @@ ck_store_save_deploy_pending(struct ck_store *st, const char *name,
 		    name, safe);
 		goto out;
 	}
-	if (deploy_path(st, name, 1, &path) != 0)
+	if (ckst_cert_file(st, name, DEPLOY_FILE, 1, &path) != 0)
 		goto out;
 	n = snprintf(line, sizeof(line), "%s %s\n", p->version, kinds[p->restored != 0]);
 	rc = ck_store_write_file(path, line, (size_t)n, 0600);
@@ -60,7 +47,7 @@ ck_store_load_deploy_pending(struct ck_store *st, const char *name,
 	int r, rc = -1;
 
 	memset(p, 0, sizeof(*p));
-	if (deploy_path(st, name, 0, &path) != 0)
+	if (ckst_cert_file(st, name, DEPLOY_FILE, 0, &path) != 0)
 		goto out;
 	if ((r = ck_store_read_file(path, DEPLOY_MAX, &buf, &len)) != 0) {
 		rc = r;
@@ -98,7 +85,7 @@ ck_store_clear_deploy_pending(struct ck_store *st, const char *name)
 	char *path = NULL;
 	int rc = -1;
 
-	if (deploy_path(st, name, 0, &path) == 0)
+	if (ckst_cert_file(st, name, DEPLOY_FILE, 0, &path) == 0)
 		rc = ckst_remove_file(path);
 	free(path);
 	return rc;

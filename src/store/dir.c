@@ -116,6 +116,19 @@ out:
 }
 
 int
+ckst_cert_file(const struct ck_store *st, const char *name, const char *file, int create,
+    char **path)
+{
+	char *cdir = NULL;
+
+	*path = NULL;
+	if (ckst_cert_dir(st, name, create, &cdir) == 0)
+		*path = ckst_path("%s/%s", cdir, file);
+	free(cdir);
+	return *path != NULL ? 0 : -1;
+}
+
+int
 ckst_fsync_dir(const char *path)
 {
 	int fd, rc = -1;

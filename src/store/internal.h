@@ -13,6 +13,9 @@
 #include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
+
+#include <jansson.h>
 
 #include "certkeeper/util/log.h"
 #include "certkeeper/store/file.h"
@@ -34,6 +37,10 @@ int ckst_split_path(const char *path, char **dir, const char **base);
 
 /* Sets *path (malloc'd) to STATE_DIR/certs/NAME after checking NAME; with create, makes it. */
 int ckst_cert_dir(const struct ck_store *st, const char *name, int create, char **path);
+
+/* Sets *path (malloc'd) to STATE_DIR/certs/NAME/FILE after checking NAME; with create, makes certs/NAME. */
+int ckst_cert_file(const struct ck_store *st, const char *name, const char *file, int create,
+    char **path);
 
 /* Flushes directory path, so that renames, creations and removals in it survive a crash. */
 int ckst_fsync_dir(const char *path);
@@ -91,6 +98,24 @@ int ckst_remove_file(const char *path);
 
 /* Non-zero when s is a version directory name: "v" and 20 digits. */
 int ckst_is_version_name(const char *s);
+
+/* --- JSON records (record.c): status.json, schedule.json ------------- */
+
+/* Reports the record at path corrupt for its member key, which is not what; returns -1. */
+int ckst_record_corrupt(const char *path, const char *key, const char *what);
+
+/* Member key as a time the store writes (RFC 3339 UTC): absent or null is 0 unless required. */
+int ckst_record_time(const json_t *root, const char *key, int required, const char *path,
+    time_t *t);
+
+/*
+ * Reads certs/NAME/FILE (at most max bytes) as a JSON object and hands it
+ * to parse (path names it in messages).  Returns parse's result, 0 when
+ * there is no such file (out untouched), -1 when it cannot be read or is
+ * not a JSON object (reported).
+ */
+int ckst_record_load(struct ck_store *st, const char *name, const char *file, size_t max,
+    int (*parse)(const json_t *root, const char *path, void *out), void *out);
 
 /* --- key files (keyfile.c) ---------------------------------------------- */
 

@@ -80,19 +80,6 @@ time_value(time_t t, json_t **out)
 	return 0;
 }
 
-/* Sets *path (malloc'd) to certs/NAME/schedule.json; with create, makes certs/NAME. */
-static int
-schedule_path(struct ck_store *st, const char *name, int create, char **path)
-{
-	char *cdir = NULL;
-
-	*path = NULL;
-	if (ckst_cert_dir(st, name, create, &cdir) == 0)
-		*path = ckst_path("%s/" SCHEDULE_FILE, cdir);
-	free(cdir);
-	return *path != NULL ? 0 : -1;
-}
-
 int
 ck_store_save_schedule(struct ck_store *st, const char *name, const struct ck_sched *sc)
 {
@@ -101,7 +88,7 @@ ck_store_save_schedule(struct ck_store *st, const char *name, const struct ck_sc
 	size_t i;
 	int rc = -1;
 
-	if (schedule_path(st, name, 1, &path) == -1)
+	if (ckst_cert_file(st, name, SCHEDULE_FILE, 1, &path) == -1)
 		goto out;
 	if (sc->failures < 0 || sc->failures > CK_SCHED_FAILURES_MAX ||
 	    (sc->thumbprint[0] != '\0' && !thumb_ok(sc->thumbprint)) ||
@@ -145,30 +132,6 @@ out:
 	return rc;
 }
 
-/* Reports the file at path corrupt for its member key, which is not what it must be. */
-static int
-corrupt(const char *path, const char *key, const char *what)
-{
-	ck_error("%s is corrupt: \"%s\" is not %s", path, key, what);
-	return -1;
-}
-
-/* Member key as a time the store writes; absent or null is 0. */
-static int
-get_time(const json_t *root, const char *key, const char *path, time_t *t)
-{
-	const json_t *v = json_object_get(root, key);
-
-	*t = 0;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v) || ck_time_parse_rfc3339(json_string_value(v), t) == -1) {
-		*t = 0;
-		return corrupt(path, key, "an RFC 3339 UTC time or null");
-	}
-	return 0;
-}
-
 /* Member key as a string that ok accepts, copied into buf (size bytes); absent or null is "". */
 static int
 get_word(const json_t *root, const char *key, int (*ok)(const char *), const char *what,
@@ -181,7 +144,7 @@ get_word(const json_t *root, const char *key, int (*ok)(const char *), const cha
 		return 0;
 	if (!json_is_string(v) || !ok(json_string_value(v)) ||
 	    strlen(json_string_value(v)) >= size)
-		return corrupt(path, key, what);
+		return ckst_record_corrupt(path, key, what);
 	memcpy(buf, json_string_value(v), strlen(json_string_value(v)) + 1);
 	return 0;
 }
@@ -197,71 +160,45 @@ get_failures(const json_t *root, const char *path, long *out)
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) > CK_SCHED_FAILURES_MAX)
-		return corrupt(path, "failures", "a number of failures from 0 to 1000000");
+		return ckst_record_corrupt(path, "failures", "a number of failures from 0 to 1000000");
 	*out = (long)json_integer_value(v);
 	return 0;
 }
 
 /* Parses the text of a schedule.json (path in messages) into sc, made "no state" on failure. */
 static int
-parse_schedule(const char *text, size_t len, const char *path, struct ck_sched *sc)
+parse_schedule(const json_t *root, const char *path, void *out)
 {
-	char safe[160];
-	json_t *root = NULL;
-	json_error_t jerr;
+	struct ck_sched *sc = out;
 	int rc = -1;
 
-	if ((root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		ck_sanitize(safe, sizeof(safe), jerr.text, strlen(jerr.text));
-		ck_error("%s is corrupt: line %d: %s", path, jerr.line, safe);
-		goto out;
-	}
-	if (!json_is_object(root)) {
-		ck_error("%s is corrupt: not a JSON object", path);
-		goto out;
-	}
 	if (get_failures(root, path, &sc->failures) == -1 ||
-	    get_time(root, "last_failure", path, &sc->last_failure) == -1 ||
-	    get_time(root, "next_attempt", path, &sc->next_attempt) == -1 ||
+	    ckst_record_time(root, "last_failure", 0, path, &sc->last_failure) == -1 ||
+	    ckst_record_time(root, "next_attempt", 0, path, &sc->next_attempt) == -1 ||
 	    get_word(root, "account_thumbprint", thumb_ok,
 	    "a JWK thumbprint (43 base64url characters) or null", path, sc->thumbprint,
 	    sizeof(sc->thumbprint)) == -1 ||
 	    get_word(root, "ari_id", ari_id_ok, "an ARI identifier (base64url.base64url) or null",
 	    path, sc->ari_id, sizeof(sc->ari_id)) == -1 ||
-	    get_time(root, "ari_start", path, &sc->ari_start) == -1 ||
-	    get_time(root, "ari_end", path, &sc->ari_end) == -1 ||
-	    get_time(root, "ari_chosen", path, &sc->ari_chosen) == -1 ||
-	    get_time(root, "ari_next_fetch", path, &sc->ari_next_fetch) == -1)
+	    ckst_record_time(root, "ari_start", 0, path, &sc->ari_start) == -1 ||
+	    ckst_record_time(root, "ari_end", 0, path, &sc->ari_end) == -1 ||
+	    ckst_record_time(root, "ari_chosen", 0, path, &sc->ari_chosen) == -1 ||
+	    ckst_record_time(root, "ari_next_fetch", 0, path, &sc->ari_next_fetch) == -1)
 		goto out;
 	if (!window_ok(sc)) {
-		corrupt(path, "ari_end", "at or after ari_start");
+		ckst_record_corrupt(path, "ari_end", "at or after ari_start");
 		goto out;
 	}
 	rc = 0;
 out:
 	if (rc == -1)
 		ck_sched_init(sc);
-	json_decref(root);
 	return rc;
 }
 
 int
 ck_store_load_schedule(struct ck_store *st, const char *name, struct ck_sched *sc)
 {
-	char *text = NULL, *path = NULL;
-	size_t len = 0;
-	int r, rc = -1;
-
 	ck_sched_init(sc);
-	if (schedule_path(st, name, 0, &path) == -1)
-		goto out;
-	if ((r = ck_store_read_file(path, SCHEDULE_MAX, &text, &len)) != 0) {
-		rc = r == 1 ? 0 : -1;
-		goto out;
-	}
-	rc = parse_schedule(text, len, path, sc);
-out:
-	free(text);
-	free(path);
-	return rc;
+	return ckst_record_load(st, name, SCHEDULE_FILE, SCHEDULE_MAX, parse_schedule, sc);
 }

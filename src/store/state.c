@@ -99,19 +99,6 @@ format_time(time_t t, char buf[32])
 	return ck_time_parse_rfc3339(buf, &back) == 0 && back == t ? 0 : -1;
 }
 
-/* Sets *path (malloc'd) to certs/NAME/status.json; with create, makes certs/NAME. */
-static int
-status_path(struct ck_store *st, const char *name, int create, char **path)
-{
-	char *cdir = NULL;
-
-	*path = NULL;
-	if (ckst_cert_dir(st, name, create, &cdir) == 0)
-		*path = ckst_path("%s/" STATUS_FILE, cdir);
-	free(cdir);
-	return *path != NULL ? 0 : -1;
-}
-
 void
 ck_attempt_init(struct ck_attempt *a)
 {
@@ -127,7 +114,7 @@ ck_store_save_attempt(struct ck_store *st, const char *name, const struct ck_att
 	json_t *obj = NULL;
 	int rc = -1;
 
-	if (status_path(st, name, 1, &path) == -1)
+	if (ckst_cert_file(st, name, STATUS_FILE, 1, &path) == -1)
 		goto out;
 	if (!result_ok(a->result) || !error_class_ok(a->error_class) || !serial_ok(a->serial)) {
 		ck_error("not writing %s: unknown result or error class, or a serial that is "
@@ -165,31 +152,6 @@ out:
 	return rc;
 }
 
-/* Reports the record at path corrupt for its member key, which is not what it must be. */
-static int
-corrupt(const char *path, const char *key, const char *what)
-{
-	ck_error("%s is corrupt: \"%s\" is not %s", path, key, what);
-	return -1;
-}
-
-/* Member key as a time the store writes: absent or null is 0 unless required. */
-static int
-get_time(const json_t *root, const char *key, int required, const char *path, time_t *t)
-{
-	const json_t *v = json_object_get(root, key);
-
-	*t = 0;
-	if (!required && (v == NULL || json_is_null(v)))
-		return 0;
-	if (!json_is_string(v) || ck_time_parse_rfc3339(json_string_value(v), t) == -1) {
-		*t = 0;
-		return corrupt(path, key, required ? "an RFC 3339 UTC time" :
-		    "an RFC 3339 UTC time or null");
-	}
-	return 0;
-}
-
 /*
  * Member key as a malloc'd string (*out NULL when absent or null): with
  * ok, only what ok accepts; without, any text, made safe and cut.
@@ -206,7 +168,7 @@ get_string(const json_t *root, const char *key, int (*ok)(const char *), const c
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_string(v) || (ok != NULL && !ok(json_string_value(v))))
-		return corrupt(path, key, what);
+		return ckst_record_corrupt(path, key, what);
 	s = json_string_value(v);
 	if (ok == NULL) {
 		safe_text(safe, s);
@@ -230,30 +192,19 @@ get_seconds(const json_t *root, const char *key, const char *path, long *out)
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) > CK_ATTEMPT_RETRY_MAX)
-		return corrupt(path, key, "a number of seconds from 0 to 86400, or null");
+		return ckst_record_corrupt(path, key, "a number of seconds from 0 to 86400, or null");
 	*out = (long)json_integer_value(v);
 	return 0;
 }
 
 /* Parses the text of a status.json (path in messages) into a, which is then cleared on failure. */
 static int
-parse_attempt(const char *text, size_t len, const char *path, struct ck_attempt *a)
+parse_attempt(const json_t *root, const char *path, void *out)
 {
-	char safe[160];
-	json_t *root = NULL;
-	json_error_t jerr;
+	struct ck_attempt *a = out;
 	int rc = -1;
 
-	if ((root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		ck_sanitize(safe, sizeof(safe), jerr.text, strlen(jerr.text));
-		ck_error("%s is corrupt: line %d: %s", path, jerr.line, safe);
-		goto out;
-	}
-	if (!json_is_object(root)) {
-		ck_error("%s is corrupt: not a JSON object", path);
-		goto out;
-	}
-	if (get_time(root, "when", 1, path, &a->when) == -1 ||
+	if (ckst_record_time(root, "when", 1, path, &a->when) == -1 ||
 	    get_string(root, "result", result_ok, "a known result or null", path,
 	    &a->result) == -1 ||
 	    get_string(root, "error_class", error_class_ok, "a known error class or null", path,
@@ -263,36 +214,21 @@ parse_attempt(const char *text, size_t len, const char *path, struct ck_attempt 
 	    get_seconds(root, "retry_after", path, &a->retry_after) == -1 ||
 	    get_string(root, "serial", serial_ok, "a hex serial number or null", path,
 	    &a->serial) == -1 ||
-	    get_time(root, "not_before", 0, path, &a->not_before) == -1 ||
-	    get_time(root, "not_after", 0, path, &a->not_after) == -1)
+	    ckst_record_time(root, "not_before", 0, path, &a->not_before) == -1 ||
+	    ckst_record_time(root, "not_after", 0, path, &a->not_after) == -1)
 		goto out;
 	rc = 0;
 out:
 	if (rc == -1)
 		ck_attempt_clear(a);
-	json_decref(root);
 	return rc;
 }
 
 int
 ck_store_load_attempt(struct ck_store *st, const char *name, struct ck_attempt *a)
 {
-	char *text = NULL, *path = NULL;
-	size_t len = 0;
-	int r, rc = -1;
-
 	ck_attempt_init(a);
-	if (status_path(st, name, 0, &path) == -1)
-		goto out;
-	if ((r = ck_store_read_file(path, STATUS_MAX, &text, &len)) != 0) {
-		rc = r == 1 ? 0 : -1;
-		goto out;
-	}
-	rc = parse_attempt(text, len, path, a);
-out:
-	free(text);
-	free(path);
-	return rc;
+	return ckst_record_load(st, name, STATUS_FILE, STATUS_MAX, parse_attempt, a);
 }
 
 void
