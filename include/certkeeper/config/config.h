@@ -41,6 +41,7 @@ struct ck_config {
 	char *state_dir;		/* default CK_DEFAULT_STATE_DIR */
 	enum ck_key_type account_key;	/* default ec-p256 */
 	long order_timeout;		/* seconds one order may wait for the CA, 1..3600; default 90 */
+	int group_readable;		/* installed certificates and keys readable by the group; 0 */
 	/* [tpm]: all NULL when absent */
 	char *tpm_tcti;
 	char *tpm_parent;
