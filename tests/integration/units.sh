@@ -65,7 +65,8 @@ exposure() {
 
 	out=$(cd "$units" && systemd-analyze security --offline=true "./$1" 2>&1) ||
 		fail "systemd-analyze security --offline=true $1 failed: $out"
-	score=$(printf '%s\n' "$out" | sed -n "s/^→ Overall exposure level for $1: \([0-9][0-9.]*\) .*/\1/p")
+	score=$(printf '%s\n' "$out" |
+		sed -n "s/^→ Overall exposure level for $1: \([0-9][0-9.]*\) .*/\1/p")
 	[[ $score =~ ^[0-9]+(\.[0-9])?$ ]] ||
 		fail "no overall exposure level for $1 in: $(printf '%s\n' "$out" | tail -n 3)"
 	echo "$score"
@@ -96,12 +97,15 @@ two=$(sandbox certkeeper-agent.service)
 note "both services carry the same $(printf '%s\n' "$one" | wc -l) sandbox settings"
 
 # --- the timer and the agent are alternatives ----------------------------------
-grep -q '^Conflicts=certkeeper.timer$' "$units/certkeeper-agent.service" ||
-	fail "certkeeper-agent.service does not conflict with certkeeper.timer"
-grep -q '^Persistent=true$' "$units/certkeeper.timer" || fail "certkeeper.timer is not Persistent=true"
-grep -q '^RandomizedDelaySec=' "$units/certkeeper.timer" || fail "certkeeper.timer has no RandomizedDelaySec="
-grep -q '^Type=oneshot$' "$units/certkeeper.service" || fail "certkeeper.service is not Type=oneshot"
-grep -q '^Type=notify$' "$units/certkeeper-agent.service" || fail "certkeeper-agent.service is not Type=notify"
+# has UNIT LINE: UNIT has a line matching the regular expression LINE.
+has() {
+	grep -q "$2" "$units/$1" || fail "$1 has no line $2"
+}
+has certkeeper-agent.service '^Conflicts=certkeeper.timer$'
+has certkeeper-agent.service '^Type=notify$'
+has certkeeper.service '^Type=oneshot$'
+has certkeeper.timer '^Persistent=true$'
+has certkeeper.timer '^RandomizedDelaySec='
 
 # --- the README's drop-in for a device without a privileged responder ----------
 # Taken from the README itself, so that what operators copy is what is tested.
@@ -114,7 +118,8 @@ verify_clean certkeeper.service
 score_drop=$(exposure certkeeper.service)
 out=$(cd "$units" && systemd-analyze security --offline=true ./certkeeper.service 2>&1)
 assert_contains "$out" "✓ AmbientCapabilities=" "security with the drop-in"
-assert_not_contains "$out" "✗ CapabilityBoundingSet=~CAP_NET_(BIND_SERVICE" "security with the drop-in"
+assert_not_contains "$out" "✗ CapabilityBoundingSet=~CAP_NET_(BIND_SERVICE" \
+	"security with the drop-in"
 echo "exposure of certkeeper.service with the README's drop-in: $score_drop"
 le "$score_drop" "${score[certkeeper.service]}" ||
 	fail "the drop-in raised the exposure from ${score[certkeeper.service]} to $score_drop"
