@@ -217,16 +217,18 @@ fi
 sbx_user=cksbx$$
 useradd --system --user-group --no-create-home --home-dir /nonexistent \
 	--shell /usr/sbin/nologin "$sbx_user" || fail "useradd $sbx_user"
-sbx_made=1
-remove_user() {
+# At exit: lib.sh's cleanup (which reads the exit status, and stops what the
+# test started), then the user.  Nothing here may end the trap early.
+sandbox_cleanup() {
 	local rc=$?
 
-	if [ -n "${sbx_made:-}" ] && ! userdel "$sbx_user" 2>/dev/null; then
-		echo "$test_name: could not remove the user $sbx_user" >&2
-	fi
-	return $rc
+	set +e
+	(exit "$rc")
+	_lib_cleanup
+	userdel "$sbx_user" 2>/dev/null || echo "$test_name: could not remove the user $sbx_user" >&2
+	return "$rc"
 }
-trap 'remove_user; _lib_cleanup' EXIT
+trap sandbox_cleanup EXIT
 sbx_uid=$(id -u "$sbx_user")
 sbx_gid=$(id -g "$sbx_user")
 note "running as $sbx_user ($sbx_uid:$sbx_gid)" \
