@@ -29,6 +29,7 @@ ck_session_open(const struct ck_config *cfg, struct ck_clock *clock, struct ck_s
 		free(s);
 		return -1;
 	}
+	ck_store_set_group_readable(s->store, cfg->group_readable);
 	s->keys.cfg = cfg;
 	s->keys.store = s->store;
 	*out = s;

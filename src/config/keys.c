@@ -139,6 +139,22 @@ parse_duration(const char *value, long *secs)
 	return 0;
 }
 
+/* Parses yes (1) or no (0) into *out; records the error. */
+static int
+parse_yes_no(struct parse *p, const char *key, const char *value, int *out)
+{
+	char q[QUOTE_BUF];
+
+	if (strcmp(value, "yes") == 0)
+		*out = 1;
+	else if (strcmp(value, "no") == 0)
+		*out = 0;
+	else
+		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is neither yes nor no", key,
+		    ck_cfg_quote(q, sizeof(q), value));
+	return 0;
+}
+
 /* --- [acme] -------------------------------------------------------------- */
 
 /* directory: an https:// URL without blanks. */
@@ -287,6 +303,13 @@ close_acme(struct parse *p)
 	return 0;
 }
 
+/* group_readable: yes or no. */
+static int
+set_group_readable(struct parse *p, const char *key, const char *value)
+{
+	return parse_yes_no(p, key, value, &p->cfg->group_readable);
+}
+
 static const struct key_def acme_keys[] = {
 	/* name, parser, default (parsed when the key is absent), required?, what it is */
 	{ "directory", set_directory, NULL, KEY_REQUIRED, "the CA's ACME directory URL (https://)" },
@@ -297,6 +320,7 @@ static const struct key_def acme_keys[] = {
 	{ "order_timeout", set_order_timeout, "90s", KEY_OPTIONAL, "how long one order may wait" },
 	{ "retry_min", set_retry_min, "1m", KEY_OPTIONAL, "first wait after a failed attempt" },
 	{ "retry_max", set_retry_max, "6h", KEY_OPTIONAL, "longest wait between failed attempts" },
+	{ "group_readable", set_group_readable, "no", KEY_OPTIONAL, "installs readable by the group" },
 };
 
 /* --- [tpm] --------------------------------------------------------------- */
@@ -529,16 +553,7 @@ bad:
 static int
 set_key_reuse(struct parse *p, const char *key, const char *value)
 {
-	char q[QUOTE_BUF];
-
-	if (strcmp(value, "yes") == 0)
-		cur_cert(p)->key_reuse = 1;
-	else if (strcmp(value, "no") == 0)
-		cur_cert(p)->key_reuse = 0;
-	else
-		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is neither yes nor no", key,
-		    ck_cfg_quote(q, sizeof(q), value));
-	return 0;
+	return parse_yes_no(p, key, value, &cur_cert(p)->key_reuse);
 }
 
 /* key_file: a path; whether it needs key_reuse is checked in close_cert(). */

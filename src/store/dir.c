@@ -91,9 +91,43 @@ bad:
 	return -1;
 }
 
+const struct ckst_modes *
+ckst_modes(const struct ck_store *st)
+{
+	/* Private: certs/ keeps everyone out, so the files below may be 0644. */
+	static const struct ckst_modes private_modes = { 0700, 0755, 0644, 0600 };
+	/* Shared with the group: nothing below STATE_DIR is open to others. */
+	static const struct ckst_modes group_modes = { 0750, 0750, 0640, 0640 };
+
+	return st->group_readable ? &group_modes : &private_modes;
+}
+
+/*
+ * Lets the group of STATE_DIR into it (g+rx), as group_readable asks.
+ * Only warns: the install itself is not at fault if it cannot, and
+ * STATE_DIR may belong to someone else (a systemd StateDirectory= is
+ * made with the unit's mode).
+ */
+static void
+share_state_dir(const struct ck_store *st)
+{
+	struct stat sb;
+
+	if (stat(st->dir, &sb) == -1) {
+		ck_warn("cannot make %s group-readable: stat: %s", st->dir, strerror(errno));
+		return;
+	}
+	if ((sb.st_mode & (S_IRGRP | S_IXGRP)) == (S_IRGRP | S_IXGRP))
+		return;
+	if (chmod(st->dir, (sb.st_mode & 07777) | S_IRGRP | S_IXGRP) == -1)
+		ck_warn("%s is mode %04o, so its group cannot reach the certificates: chmod: %s",
+		    st->dir, (unsigned)(sb.st_mode & 07777), strerror(errno));
+}
+
 int
 ckst_cert_dir(const struct ck_store *st, const char *name, int create, char **path)
 {
+	const struct ckst_modes *m = ckst_modes(st);
 	char *top = NULL;
 	int rc = -1;
 
@@ -103,7 +137,10 @@ ckst_cert_dir(const struct ck_store *st, const char *name, int create, char **pa
 	if ((top = ckst_path("%s/certs", st->dir)) == NULL ||
 	    (*path = ckst_path("%s/%s", top, name)) == NULL)
 		goto out;
-	if (create && (ckst_ensure_dir(top, 0700) == -1 || ckst_ensure_dir(*path, 0755) == -1))
+	if (create && st->group_readable)
+		share_state_dir(st);
+	if (create && (ckst_ensure_dir(top, m->certs) == -1 ||
+	    ckst_ensure_dir(*path, m->cert_dir) == -1))
 		goto out;
 	rc = 0;
 out:
@@ -159,9 +196,12 @@ ckst_fsync_parent(const char *path)
 	return rc;
 }
 
-/* Accepts an existing directory at path (stat follows links with follow); anything else errs. */
+/*
+ * Accepts an existing directory at path (stat follows links with follow);
+ * anything else errs.  *mode (optional) receives its permission bits.
+ */
 static int
-is_dir(const char *path, int follow)
+is_dir(const char *path, int follow, mode_t *mode)
 {
 	struct stat sb;
 
@@ -173,12 +213,16 @@ is_dir(const char *path, int follow)
 		ck_error("%s exists and is not a directory", path);
 		return -1;
 	}
+	if (mode != NULL)
+		*mode = sb.st_mode & 07777;
 	return 0;
 }
 
 int
 ckst_ensure_dir(const char *path, mode_t mode)
 {
+	mode_t have;
+
 	if (mkdir(path, mode) == 0) {
 		/* Our umask (077) cleared the group and other bits mode may ask for. */
 		if (chmod(path, mode) == -1) {
@@ -191,7 +235,14 @@ ckst_ensure_dir(const char *path, mode_t mode)
 		ck_error_errno("mkdir %s", path);
 		return -1;
 	}
-	return is_dir(path, 0);
+	if (is_dir(path, 0, &have) == -1)
+		return -1;
+	/* Only the store writes in its directories: what lstat saw is what chmod changes. */
+	if (have != mode && chmod(path, mode) == -1) {
+		ck_error_errno("chmod %s", path);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -214,7 +265,7 @@ ckst_mkdir_p(const char *path)
 				ck_error_errno("mkdir %s", copy);
 				goto out;
 			}
-			if (is_dir(copy, 1) == -1)
+			if (is_dir(copy, 1, NULL) == -1)
 				goto out;
 		}
 		if (last)

@@ -71,6 +71,12 @@ ck_store_close(struct ck_store *st)
 	free(st);
 }
 
+void
+ck_store_set_group_readable(struct ck_store *st, int on)
+{
+	st->group_readable = on != 0;
+}
+
 const char *
 ck_store_dir(const struct ck_store *st)
 {

@@ -25,7 +25,19 @@
 struct ck_store {
 	char *dir;	/* STATE_DIR, without trailing slashes */
 	int lockfd;	/* -1 until ck_store_lock succeeds */
+	int group_readable;	/* ck_store_set_group_readable */
 };
+
+/* The modes of what an install makes, by group_readable (see store/file.h). */
+struct ckst_modes {
+	mode_t certs;		/* STATE_DIR/certs */
+	mode_t cert_dir;	/* certs/NAME and its version directories */
+	mode_t cert_file;	/* cert.pem, chain.pem, fullchain.pem */
+	mode_t key_file;	/* the version's key file */
+};
+
+/* The modes for st's group_readable setting. */
+const struct ckst_modes *ckst_modes(const struct ck_store *st);
 
 /* --- paths and directories (dir.c) ------------------------------------ */
 
@@ -35,7 +47,11 @@ char *ckst_path(const char *fmt, ...) CK_PRINTF(1, 2);
 /* Splits path into its directory (*dir, malloc'd, "." if none) and *base (points into path). */
 int ckst_split_path(const char *path, char **dir, const char **base);
 
-/* Sets *path (malloc'd) to STATE_DIR/certs/NAME after checking NAME; with create, makes it. */
+/*
+ * Sets *path (malloc'd) to STATE_DIR/certs/NAME after checking NAME; with
+ * create, makes it and certs/ (or gives them their modes), and with
+ * group_readable lets the group into STATE_DIR.
+ */
 int ckst_cert_dir(const struct ck_store *st, const char *name, int create, char **path);
 
 /* Sets *path (malloc'd) to STATE_DIR/certs/NAME/FILE after checking NAME; with create, makes certs/NAME. */
@@ -48,7 +64,11 @@ int ckst_fsync_dir(const char *path);
 /* Flushes the directory that holds path. */
 int ckst_fsync_parent(const char *path);
 
-/* Creates directory path with exactly mode (fsyncing its parent) unless one is there already. */
+/*
+ * Creates directory path with exactly mode (fsyncing its parent), or gives
+ * the directory already there exactly mode: it is the store's own, and a
+ * changed setting must reach it.  A symlink there is refused.
+ */
 int ckst_ensure_dir(const char *path, mode_t mode);
 
 /* mkdir -p with 0700, for STATE_DIR itself; an existing directory (or a link to one) is fine. */

@@ -197,12 +197,14 @@ check_files(const struct ck_cert_files *f)
 }
 
 /*
- * Writes f as version vname of certs/NAME (open as fd, cdir in messages):
- * every file written and flushed under a temporary name, renamed into
- * place, and the directory flushed.  On failure nothing is left behind.
+ * Writes f as version vname of certs/NAME (open as fd, cdir in messages)
+ * with the modes m: every file written and flushed under a temporary name,
+ * renamed into place, and the directory flushed.  On failure nothing is
+ * left behind.
  */
 static int
-stage_version(int fd, const char *cdir, const char *vname, const struct ck_cert_files *f)
+stage_version(int fd, const char *cdir, const char *vname, const struct ck_cert_files *f,
+    const struct ckst_modes *m)
 {
 	char *tmpl = NULL, vpath[PATH_MAX];
 	const char *tmpbase = NULL;
@@ -220,15 +222,17 @@ stage_version(int fd, const char *cdir, const char *vname, const struct ck_cert_
 		ck_error_errno("open %s", tmpl);
 		goto out;
 	}
-	if (fchmod(tfd, 0755) == -1) {
+	if (fchmod(tfd, m->cert_dir) == -1) {
 		ck_error_errno("fchmod %s", tmpl);
 		goto out;
 	}
-	if (ckst_write_new_at(tfd, tmpl, "cert.pem", f->cert, f->cert_len, 0644) == -1 ||
-	    ckst_write_new_at(tfd, tmpl, "chain.pem", f->chain, f->chain_len, 0644) == -1 ||
+	if (ckst_write_new_at(tfd, tmpl, "cert.pem", f->cert, f->cert_len,
+	    (int)m->cert_file) == -1 ||
+	    ckst_write_new_at(tfd, tmpl, "chain.pem", f->chain, f->chain_len,
+	    (int)m->cert_file) == -1 ||
 	    ckst_write_new_at(tfd, tmpl, "fullchain.pem", f->fullchain, f->fullchain_len,
-	    0644) == -1 ||
-	    ckst_write_new_at(tfd, tmpl, f->key_name, f->key, f->key_len, 0600) == -1)
+	    (int)m->cert_file) == -1 ||
+	    ckst_write_new_at(tfd, tmpl, f->key_name, f->key, f->key_len, (int)m->key_file) == -1)
 		goto out;
 	if (fsync(tfd) == -1) {
 		ck_error_errno("fsync %s", tmpl);
@@ -281,7 +285,7 @@ ck_store_install(struct ck_store *st, const char *name, const struct ck_cert_fil
 		ck_error("out of memory installing %s", name);
 		goto out;
 	}
-	if (stage_version(fd, cdir, vname, f) == -1)
+	if (stage_version(fd, cdir, vname, f, ckst_modes(st)) == -1)
 		goto out;
 	made_version = 1;
 	if (have_cur == 0) {

@@ -394,6 +394,28 @@ write_conf(char *path, size_t len, const char *dir, const char *text)
 	assert_int_equal(fclose(fp), 0);
 }
 
+/* Broken: group_readable's default (no), yes, or the shipped example's setting (yes). */
+static void
+test_group_readable(void **state)
+{
+	char path[PATH_MAX];
+	struct ck_config *cfg;
+
+	cfg = load_good("good-minimal.conf");
+	assert_int_equal(cfg->group_readable, 0);
+	ck_config_free(cfg);
+	cfg = load_good("good-group-readable.conf");
+	assert_int_equal(cfg->group_readable, 1);
+	ck_config_free(cfg);
+	/* The example is what the systemd units run with: a consuming service reads through the group. */
+	snprintf(path, sizeof(path), "%s/conf/certkeeper.conf", top_srcdir());
+	cfg = NULL;
+	if (ck_config_load(path, &cfg) != 0)
+		fail_msg("%s", ck_last_error());
+	assert_int_equal(cfg->group_readable, 1);
+	ck_config_free(cfg);
+}
+
 /* Broken: order_timeout's default (90 s), its units, or its bounds (1s and 1h both allowed). */
 static void
 test_order_timeout(void **state)
@@ -752,6 +774,7 @@ main(void)
 		cmocka_unit_test(test_order_timeout),
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_hooks),
+		cmocka_unit_test(test_group_readable),
 		cmocka_unit_test(test_max_domains),
 		cmocka_unit_test(test_line_limit_edge),
 		cmocka_unit_test(test_bad_files),

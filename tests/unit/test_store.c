@@ -932,6 +932,129 @@ test_key_buffers_cleared(void **state)
 	free(v1);
 }
 
+/* Checks the modes of version v of NAME and of its files. */
+static void
+assert_version_modes(const struct fixture *fx, const char *v, int dir, int cert, int key)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "certs/" NAME "/%s", v);
+	assert_int_equal(mode_of(sp(fx, 1, rel)), dir);
+	snprintf(rel, sizeof(rel), "certs/" NAME "/%s/cert.pem", v);
+	assert_int_equal(mode_of(sp(fx, 1, rel)), cert);
+	snprintf(rel, sizeof(rel), "certs/" NAME "/%s/chain.pem", v);
+	assert_int_equal(mode_of(sp(fx, 1, rel)), cert);
+	snprintf(rel, sizeof(rel), "certs/" NAME "/%s/fullchain.pem", v);
+	assert_int_equal(mode_of(sp(fx, 1, rel)), cert);
+	snprintf(rel, sizeof(rel), "certs/" NAME "/%s/key.pem", v);
+	assert_int_equal(mode_of(sp(fx, 1, rel)), key);
+}
+
+/* The run's private state beside the certificates: lock, status and account. */
+static void
+make_private_state(struct fixture *fx)
+{
+	struct ck_attempt a = { .when = 1700000000, .result = (char *)"success", .retry_after = -1 };
+
+	assert_int_equal(ck_store_lock(fx->st), 0);
+	assert_int_equal(ck_store_save_attempt(fx->st, NAME, &a), 0);
+	assert_int_equal(ck_store_account_save_key(fx->st, "https://127.0.0.1:14000/dir",
+	    "KEY-A", 5), 0);
+}
+
+/* Lock, status and account stay the owner's, whatever the certificates' modes are. */
+static void
+assert_private_state(const struct fixture *fx)
+{
+	char p[1024];
+
+	assert_int_equal(mode_of(sp(fx, 1, "lock")), 0600);
+	assert_int_equal(mode_of(sp(fx, 1, "certs/" NAME "/status.json")), 0600);
+	assert_int_equal(mode_of(sp(fx, 1, "accounts")), 0700);
+	account_path(fx, "https://127.0.0.1:14000/dir", "", p, sizeof(p));
+	assert_int_equal(mode_of(p), 0700);
+	account_path(fx, "https://127.0.0.1:14000/dir", "key.pem", p, sizeof(p));
+	assert_int_equal(mode_of(p), 0600);
+}
+
+/*
+ * Without group_readable, the default, nobody but the owner gets past
+ * certs/ (0700): a key readable by another user is a leak.
+ */
+static void
+test_modes_private(void **state)
+{
+	struct fixture *fx = *state;
+	char *v = install(fx, 1);
+
+	make_private_state(fx);
+	assert_int_equal(mode_of(fx->state), 0700);
+	assert_int_equal(mode_of(sp(fx, 0, "certs")), 0700);
+	assert_int_equal(mode_of(sp(fx, 0, "certs/" NAME)), 0755);
+	assert_version_modes(fx, v, 0755, 0644, 0600);
+	assert_private_state(fx);
+	assert_int_equal(umask(077), 077);
+	free(v);
+}
+
+/*
+ * With group_readable, a service in the state directory's group reads the
+ * certificate and its key (0640 below 0750 directories) and others get
+ * nothing; the account, lock and status stay private.  Broken: the group
+ * cannot reach the files, or others or the group get more than that.
+ */
+static void
+test_modes_group_readable(void **state)
+{
+	struct fixture *fx = *state;
+	char *v1, *v2;
+
+	ck_store_set_group_readable(fx->st, 1);
+	v1 = install(fx, 1);
+	v2 = install(fx, 2);
+	make_private_state(fx);
+	assert_int_equal(mode_of(fx->state), 0750);
+	assert_int_equal(mode_of(sp(fx, 0, "certs")), 0750);
+	assert_int_equal(mode_of(sp(fx, 0, "certs/" NAME)), 0750);
+	assert_version_modes(fx, v1, 0750, 0640, 0640);
+	assert_version_modes(fx, v2, 0750, 0640, 0640);
+	assert_private_state(fx);
+	/* Nothing is born readable: the modes are given, not left to the umask. */
+	assert_int_equal(umask(077), 077);
+	free(v1);
+	free(v2);
+}
+
+/*
+ * Turning group_readable on, then off, takes effect at the next install
+ * for the directories above the versions, so that "no" shuts the group
+ * out at once; each version keeps the modes it was written with.
+ */
+static void
+test_modes_switched(void **state)
+{
+	struct fixture *fx = *state;
+	char *v1 = install(fx, 1), *v2, *v3;
+
+	ck_store_set_group_readable(fx->st, 1);
+	v2 = install(fx, 2);
+	assert_int_equal(mode_of(fx->state), 0750);
+	assert_int_equal(mode_of(sp(fx, 0, "certs")), 0750);
+	assert_int_equal(mode_of(sp(fx, 0, "certs/" NAME)), 0750);
+	assert_version_modes(fx, v1, 0755, 0644, 0600);
+	assert_version_modes(fx, v2, 0750, 0640, 0640);
+	ck_store_set_group_readable(fx->st, 0);
+	v3 = install(fx, 3);
+	assert_int_equal(mode_of(sp(fx, 0, "certs")), 0700);
+	assert_int_equal(mode_of(sp(fx, 0, "certs/" NAME)), 0755);
+	assert_version_modes(fx, v3, 0755, 0644, 0600);
+	/* The group's way in is closed at certs/; STATE_DIR is left as it is. */
+	assert_int_equal(mode_of(fx->state), 0750);
+	free(v1);
+	free(v2);
+	free(v3);
+}
+
 /* A second store on the same directory cannot take the lock; readers need none. */
 static void
 test_lock(void **state)
@@ -1296,6 +1419,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_first_install, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_install, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_third_install_prunes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_group_readable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_switched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_without_previous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_install_keeps_current, setup, teardown),

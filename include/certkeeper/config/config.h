@@ -46,6 +46,7 @@ struct ck_config {
 	long order_timeout;		/* seconds one order may wait for the CA, 1..3600; default 90 */
 	long retry_min;			/* first wait after a failure, seconds, 1..86400; default 60 */
 	long retry_max;			/* longest wait, retry_min..604800; default 21600 */
+	int group_readable;		/* installed certificates and keys readable by the group; 0 */
 	/* [tpm]: all NULL when absent */
 	char *tpm_tcti;
 	char *tpm_parent;

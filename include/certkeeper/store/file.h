@@ -3,7 +3,8 @@
  * primitives the rest of certkeeper builds on: a read with a size cap and
  * an atomic write.
  *
- * Layout under STATE_DIR (directories 0700, files 0600 unless noted):
+ * Layout under STATE_DIR (directories 0700, files 0600 unless noted, or
+ * as ck_store_set_group_readable makes them):
  *   lock                 flock(2) held by a running pass      (this header)
  *   accounts/ID/         ACME account per directory URL       (store/accounts.h)
  *   certs/NAME/VERSION/  installed certificate versions       (store/versions.h)
@@ -28,6 +29,16 @@ struct ck_store;
 
 /* Creates STATE_DIR (0700) if needed and opens it; sets umask 077 so nothing is born readable. */
 int ck_store_open(const char *state_dir, struct ck_store **out);
+/*
+ * With on, installs make the certificates and keys readable by the group
+ * of STATE_DIR, so that a service in that group can use them: STATE_DIR
+ * gets g+rx, certs/, certs/NAME/ and versions 0750, their files 0640.
+ * Accounts, the lock and status files stay private (0700/0600).  Off (the
+ * default): certs/ is 0700, which keeps all below it to the owner.  The
+ * next install applies it to certs/ and certs/NAME/ too; a version kept as
+ * previous keeps its modes until it is pruned.
+ */
+void ck_store_set_group_readable(struct ck_store *st, int on);
 /* Releases st and with it the run lock; NULL is fine. */
 void ck_store_close(struct ck_store *st);
 /* STATE_DIR as opened, without trailing slashes: for messages and paths shown to the operator. */

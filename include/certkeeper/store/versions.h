@@ -1,10 +1,13 @@
 /*
  * store/versions.h: installed certificate versions, what a service reads.
  *
- * Layout under STATE_DIR/certs/NAME/ (0755, so that a service user can
- * traverse it; certs/ itself is 0700):
- *   VERSION/                 "v" and 20 digits, one per install (0755)
- *       cert.pem chain.pem fullchain.pem (0644), KEYNAME (0600)
+ * Layout under STATE_DIR/certs/NAME/, with each mode given private (the
+ * default) / group-readable (ck_store_set_group_readable, store/file.h):
+ *   certs/ itself            0700 / 0750
+ *   certs/NAME/              0755 / 0750
+ *   VERSION/                 "v" and 20 digits, one per install: 0755 / 0750
+ *       cert.pem chain.pem fullchain.pem   0644 / 0640
+ *       KEYNAME                            0600 / 0640
  *   current -> VERSION       switched by rename(2) only
  *   previous -> VERSION      the version current replaced, for rollback
  *
