@@ -31,6 +31,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include <jansson.h>
 
 #include "certkeeper/acme/account.h"
@@ -198,25 +200,6 @@ teardown(void **state)
 	clk = NULL;
 	ck_stop_reset();
 	return 0;
-}
-
-/* Returns a loopback port that was free a moment ago. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd, port;
-
-	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
 }
 
 /* GETs the challenge path for token from the responder on 127.0.0.1:port, into S.probe_*. */
@@ -599,7 +582,7 @@ test_bad_token_refused(void **state)
 	size_t pemlen = 0, i;
 
 	/* A solver, so that only the token check can stop the flow. */
-	assert_int_equal(ck_http01_solver_new(free_port(), &resp), 0);
+	assert_int_equal(ck_http01_solver_new(ck_test_free_port(), &resp), 0);
 	for (i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
 		ck_clear_error();
 		step("POST", U_NEWORDER, 201, ORDER_PENDING_1, U_ORDER);
@@ -626,7 +609,7 @@ test_pending_authz_answered(void **state)
 	struct ck_acme *a = client_with_account();
 	char want[256], *pem = NULL;
 	size_t pemlen = 0;
-	int port = free_port();
+	int port = ck_test_free_port();
 
 	assert_int_equal(ck_http01_solver_new(port, &resp), 0);
 	S.probe_port = port;
@@ -662,7 +645,7 @@ test_authz_invalid_reports_reason(void **state)
 	struct ck_acme *a = client_with_account();
 	char *pem = NULL;
 	size_t pemlen = 0;
-	int port = free_port();
+	int port = ck_test_free_port();
 
 	assert_int_equal(ck_http01_solver_new(port, &resp), 0);
 	script_pending_authz();
@@ -985,7 +968,7 @@ test_max_identifiers(void **state)
 	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
 	step("POST", U_CERT, 200, PEM, NULL);
 
-	assert_int_equal(ck_http01_solver_new(free_port(), &solver), 0);
+	assert_int_equal(ck_http01_solver_new(ck_test_free_port(), &solver), 0);
 	memset(&req, 0, sizeof(req));
 	req.identifiers = domains;
 	req.nidentifiers = CK_MAX_IDENTIFIERS;

@@ -30,6 +30,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "helpers.h"
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -42,25 +44,6 @@
 #define KEYAUTH "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA.nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ"
 /* How long the server waits on a silent peer before giving up on it. */
 #define IO_TIMEOUT_SECS 10
-
-/* Returns a loopback port that was free a moment ago. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd, port;
-
-	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
 
 /* Returns a listening loopback socket on a free port, the port in *port. */
 static int
@@ -450,7 +433,7 @@ test_closed_port(void **state)
 	struct ck_http_resp resp;
 	char url[128];
 
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/nothing-here", free_port());
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/nothing-here", ck_test_free_port());
 	assert_int_equal(ck_http_new(p->ca_file, &h), 0);
 	ck_clear_error();
 	assert_int_equal(ck_http_request(h, "GET", url, NULL, 0, &resp), -1);

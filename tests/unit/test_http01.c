@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "helpers.h"
 #include <curl/curl.h>
 
 #include "certkeeper/challenge/http01.h"
@@ -24,25 +26,6 @@
 
 #define TOKEN "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA"
 #define KEYAUTH TOKEN ".nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ"
-
-/* Returns a loopback port that was free a moment ago. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd, port;
-
-	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
 
 static void
 challenge_url(char *buf, size_t len, int port, const char *token)
@@ -123,7 +106,7 @@ test_serve_and_withdraw(void **state)
 	struct ck_http01 *r = NULL;
 	struct reply rep;
 	char url[256];
-	int port = free_port();
+	int port = ck_test_free_port();
 	CURL *c = client_new();
 
 	assert_int_equal(ck_http01_start(port, &r), 0);
@@ -162,7 +145,7 @@ test_post_not_allowed(void **state)
 	struct ck_http01 *r = NULL;
 	struct reply rep;
 	char url[256];
-	int port = free_port();
+	int port = ck_test_free_port();
 	CURL *c = client_new();
 
 	assert_int_equal(ck_http01_start(port, &r), 0);
@@ -184,7 +167,7 @@ test_keeps_alive(void **state)
 	struct ck_http01 *r = NULL;
 	struct reply rep;
 	char url[256];
-	int port = free_port();
+	int port = ck_test_free_port();
 	CURL *c = client_new();
 
 	assert_int_equal(ck_http01_start(port, &r), 0);
@@ -207,7 +190,7 @@ test_port_in_use(void **state)
 {
 	struct ck_http01 *r = NULL, *r2 = NULL;
 	char want[32];
-	int port = free_port();
+	int port = ck_test_free_port();
 
 	assert_int_equal(ck_http01_start(port, &r), 0);
 	ck_clear_error();
@@ -225,7 +208,7 @@ test_publish_rejects_bad_tokens(void **state)
 {
 	struct ck_http01 *r = NULL;
 	char longtok[258], tok[16];
-	int i, port = free_port();
+	int i, port = ck_test_free_port();
 
 	assert_int_equal(ck_http01_start(port, &r), 0);
 	assert_int_equal(ck_http01_publish(r, "../etc/passwd", "x"), -1);

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,30 +50,6 @@ struct fixture {
 };
 
 static char dom_a[] = "a.test", dom_b[] = "b.test", cname[] = "c0";
-
-/* Removes path and everything below it. */
-static void
-rm_rf(const char *path)
-{
-	char child[1024];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-
-	if (lstat(path, &sb) == -1)
-		return;
-	if (S_ISDIR(sb.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-			rm_rf(child);
-		}
-		closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
-}
 
 /* Installs for c0 a self-signed certificate for a.test and b.test valid [now+nb, now+na]. */
 static void
@@ -148,7 +126,7 @@ teardown(void **state)
 	struct fixture *fx = *state;
 
 	ck_session_close(fx->s);
-	rm_rf(fx->tmp);
+	ck_test_rm_rf(fx->tmp);
 	free(fx);
 	return 0;
 }

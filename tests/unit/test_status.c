@@ -13,6 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,30 +46,6 @@ struct fixture {
 };
 
 static char dom_a[] = "a.test", dom_b[] = "b.test";
-
-/* Removes path and everything below it. */
-static void
-rm_rf(const char *path)
-{
-	char child[1024];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-
-	if (lstat(path, &sb) == -1)
-		return;
-	if (S_ISDIR(sb.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-			rm_rf(child);
-		}
-		closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
-}
 
 /* PEM of a self-signed P-256 certificate for a.test and b.test, with serial 0x2a; malloc'd. */
 static char *
@@ -174,7 +152,7 @@ teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	rm_rf(fx->tmp);
+	ck_test_rm_rf(fx->tmp);
 	free(fx);
 	return 0;
 }

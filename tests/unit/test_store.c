@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -71,30 +73,6 @@ struct fixture {
 	struct ck_store *st;
 };
 
-/* Removes path and everything below it. */
-static void
-rm_rf(const char *path)
-{
-	char child[1024];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-
-	if (lstat(path, &sb) == -1)
-		return;
-	if (S_ISDIR(sb.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-			rm_rf(child);
-		}
-		closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
-}
-
 static int
 setup(void **state)
 {
@@ -120,7 +98,7 @@ teardown(void **state)
 	struct fixture *fx = *state;
 
 	ck_store_close(fx->st);
-	rm_rf(fx->tmp);
+	ck_test_rm_rf(fx->tmp);
 	free(fx);
 	return 0;
 }

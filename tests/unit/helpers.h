@@ -1,0 +1,14 @@
+/*
+ * tests/unit/helpers.h: what several unit tests need from their machine:
+ * a loopback port that is free, and removing a temporary tree.
+ */
+#ifndef CERTKEEPER_TESTS_HELPERS_H
+#define CERTKEEPER_TESTS_HELPERS_H
+
+/* A loopback port that was free a moment ago (fails the test if none). */
+int ck_test_free_port(void);
+
+/* Removes path and everything below it (no error if absent). */
+void ck_test_rm_rf(const char *path);
+
+#endif
