@@ -132,6 +132,9 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 			    ck_due_source_name(plan.source));
 		}
 		note_next(r, plan.act_at);
+		/* An unfinished order is taken up again as soon as the backoff allows, due or not. */
+		if (ck_store_pending_exists(s->store, cc->name) == 1)
+			note_next(r, plan.retry_at > now ? plan.retry_at : now);
 	}
 	return rc;
 }
