@@ -22,7 +22,8 @@ CK_PORTS_TAKEN=""
 # strace injects crashes and write errors in tests/integration/crash.sh;
 # systemd brings systemd-analyze (verify, security, syscall-filter) for the
 # units tests, which need no running systemd; libseccomp-dev (test-only: the
-# agent never links it) builds tests/seccomp-exec for sandbox.sh.
+# agent never links it) builds tests/seccomp-exec for sandbox.sh; prometheus
+# brings promtool, which checks the metrics file in metrics.sh.
 CK_DEB_PACKAGES=(build-essential autoconf automake libtool pkg-config libssl-dev
 	libcurl4-openssl-dev libjansson-dev libinih-dev libmicrohttpd-dev libtss2-dev
 	libcmocka-dev pebble swtpm swtpm-tools tpm2-tools tpm2-openssl tpm2-abrmd

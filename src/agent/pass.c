@@ -10,6 +10,7 @@
 #include "certkeeper/agent/renew.h"
 #include "certkeeper/agent/schedule.h"
 #include "certkeeper/store/pending.h"
+#include "certkeeper/telemetry/metrics.h"
 #include "certkeeper/util/clock.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/util/time.h"
@@ -60,6 +61,7 @@ attempt(struct ck_session *s, const struct ck_cert_config *cc, struct ck_pass_re
 		r->failed++;
 	if (ck_schedule_after(s, cc, &o, ck_clock_now(s->clock)) != 0)
 		r->failed++;
+	ck_metrics_count(s->store, cc->name, &o, ck_clock_now(s->clock));
 	/* The new certificate's renewal window, over the connection the renewal used. */
 	if (o.result == CK_RESULT_SUCCESS) {
 		ck_ari_refresh(s, cc, ck_clock_now(s->clock), 1, &next);
@@ -136,5 +138,7 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 		if (ck_store_pending_exists(s->store, cc->name) == 1)
 			note_next(r, plan.retry_at > now ? plan.retry_at : now);
 	}
+	/* A metrics file that cannot be written is a warning, never a failed pass. */
+	(void)ck_metrics_write(s->store, s->cfg, ck_clock_now(s->clock));
 	return rc;
 }

@@ -16,8 +16,10 @@
 #include "certkeeper/cli/commands.h"
 #include "certkeeper/cli/status.h"
 #include "certkeeper/store/file.h"
+#include "certkeeper/store/counters.h"
 #include "certkeeper/store/state.h"
 #include "certkeeper/store/versions.h"
+#include "certkeeper/telemetry/metrics.h"
 
 /*
  * Sets o[key] to v, stealing v; a NULL v (a constructor that failed: out of
@@ -87,6 +89,30 @@ domain_list(const struct ck_cert_config *cc)
 	return a;
 }
 
+/* The attempts of c by result, as {"success":N,"failure":N,"rolled_back":N}; NULL: see set_new. */
+static json_t *
+attempt_counts(const struct ck_counters *c)
+{
+	return json_pack("{s:I, s:I, s:I}", "success", (json_int_t)c->success,
+	    "failure", (json_int_t)c->failure, "rolled_back", (json_int_t)c->rolled_back);
+}
+
+/* The CA's errors counted in c, as {TYPE:N}; NULL: see set_new. */
+static json_t *
+error_counts(const struct ck_counters *c)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; o != NULL && i < c->ntypes; i++)
+		if (json_object_set_new(o, c->errors[i].type,
+		    json_integer((json_int_t)c->errors[i].n)) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	return o;
+}
+
 /*
  * One certificate's entry (new reference), or NULL (reported).  State that
  * cannot be read (reported by whoever failed) is null in the entry and sets
@@ -97,6 +123,7 @@ cert_entry(struct ck_store *st, const struct ck_cert_config *cc, time_t now, int
 {
 	struct ck_cert_info info;
 	struct ck_attempt att;
+	struct ck_counters cnt;
 	struct ck_plan plan;
 	json_t *e = NULL, *res = NULL;
 	char *cert = NULL, *paths[4] = { NULL };
@@ -117,6 +144,9 @@ cert_entry(struct ck_store *st, const struct ck_cert_config *cc, time_t now, int
 	if ((r = ck_schedule_plan_at(st, cc, now, &plan)) == -1)
 		goto out;
 	if (r == 1)
+		*unreadable = 1;
+	/* The figures of the metrics file (telemetry/metrics.h), from the same code. */
+	if (ck_store_load_counters(st, cc->name, &cnt) != 0)
 		*unreadable = 1;
 	files[3] = key_name != NULL ? key_name : CK_STORE_KEY_FILE;
 	for (i = 0; present && i < 4; i++)
@@ -149,7 +179,11 @@ cert_entry(struct ck_store *st, const struct ck_cert_config *cc, time_t now, int
 	    set_str(e, n, "last_error", att.error) != 0 ||
 	    set_time(e, n, "last_attempt", att.when) != 0 ||
 	    set_str(e, n, "last_error_class", att.error_class) != 0 ||
-	    set_str(e, n, "last_problem", att.problem) != 0)
+	    set_str(e, n, "last_problem", att.problem) != 0 ||
+	    set_new(e, n, "ready", json_boolean(ck_metrics_ready(&plan, now))) != 0 ||
+	    set_new(e, n, "renewal_attempts", attempt_counts(&cnt)) != 0 ||
+	    set_new(e, n, "acme_errors", error_counts(&cnt)) != 0 ||
+	    set_time(e, n, "last_success", cnt.last_success) != 0)
 		goto out;
 	res = e;
 	e = NULL;
@@ -213,6 +247,7 @@ print_entry(FILE *out, json_t *e)
 		{ "last_result", "last result" },
 		{ "last_error", "last error" }, { "last_attempt", "last attempt" },
 		{ "last_error_class", "error class" }, { "last_problem", "ACME problem" },
+		{ "last_success", "last success" },
 	};
 	json_t *d;
 	size_t i;

@@ -85,7 +85,7 @@ close_section(struct parse *p)
 	if (sd == NULL)
 		return 0;
 	for (i = 0; i < sd->nkeys; i++)
-		if (sd->keys[i].required && !p->seen[i])
+		if (sd->keys[i].required == KEY_REQUIRED && !p->seen[i])
 			return ck_cfg_fail(p, p->sectline, "[%s] has no %s", p->sectname,
 			    sd->keys[i].name);
 	for (i = 0; i < sd->nkeys; i++) {
@@ -340,11 +340,31 @@ handle_key(void *user, const char *section, const char *name, const char *value)
 		return 0;
 	}
 	p->seen[i] = p->lineno;
-	if (value[0] == '\0') {
+	if (value[0] == '\0' && sd->keys[i].required != KEY_EMPTY_OFF) {
 		ck_cfg_fail(p, p->lineno, "%s: empty value", name);
 		return 0;
 	}
 	return sd->keys[i].set(p, name, value) == 0;
+}
+
+/*
+ * Gives the keys of an optional section the file left out their defaults,
+ * as a section written without those keys gets them ([telemetry] is on
+ * by default).  Only for sections that are not named: a [cert:NAME] that
+ * is not there is not a certificate.
+ */
+static int
+absent_defaults(struct parse *p, const struct section_def *sd)
+{
+	const struct key_def *k;
+	size_t i;
+
+	for (i = 0; i < sd->nkeys; i++) {
+		k = &sd->keys[i];
+		if (k->def != NULL && k->set(p, k->name, k->def) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Closes the last section and checks the sections that must exist, in table order. */
@@ -355,9 +375,13 @@ finish(struct parse *p)
 
 	if (close_section(p) < 0)
 		return -1;
-	for (i = 0; i < ck_cfg_nsections; i++)
+	for (i = 0; i < ck_cfg_nsections; i++) {
 		if (ck_cfg_sections[i].required && !p->headers[i])
 			return ck_cfg_fail(p, 0, "no %s section", ck_cfg_sections[i].title);
+		if (!ck_cfg_sections[i].named && !p->headers[i] &&
+		    absent_defaults(p, &ck_cfg_sections[i]) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -448,6 +472,7 @@ ck_config_free(struct ck_config *cfg)
 	if (cfg->tpm_owner_auth != NULL)
 		OPENSSL_clear_free(cfg->tpm_owner_auth, strlen(cfg->tpm_owner_auth));
 	free(cfg->tpm_owner_auth_file);
+	free(cfg->metrics_file);
 	free(cfg);
 }
 

@@ -5,7 +5,8 @@
  * Names here start with ck_cfg_ (the public API is ck_config_).  Every
  * section is a row of ck_cfg_sections, every key a row of its section's
  * table: adding a key is adding a row (and its field and parser if new).
- * A parser gets the trimmed, non-empty value; it stores it in p->cfg and
+ * A parser gets the trimmed value, non-empty unless its row says
+ * KEY_EMPTY_OFF; it stores it in p->cfg and
  * returns 0, or records the error with ck_cfg_fail() and returns -1.
  */
 #ifndef CERTKEEPER_CONFIG_INTERNAL_H
@@ -27,14 +28,19 @@
 struct parse;
 
 /* key_def.required */
-enum { KEY_OPTIONAL, KEY_REQUIRED };
+enum {
+	KEY_OPTIONAL,
+	KEY_REQUIRED,
+	/* Optional, and "key =" with nothing after it is allowed: set() gets "" (off). */
+	KEY_EMPTY_OFF
+};
 
 struct key_def {
 	const char *name;
 	int (*set)(struct parse *p, const char *key, const char *value);
 	/* Given to set() when the section ends without the key; NULL: none. */
 	const char *def;
-	/* KEY_REQUIRED: a section without the key is refused. */
+	/* KEY_REQUIRED: a section without the key is refused; KEY_EMPTY_OFF: may be empty. */
 	int required;
 	/* One line for readers of the table; conf/certkeeper.conf has the rest. */
 	const char *doc;

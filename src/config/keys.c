@@ -1,6 +1,7 @@
 /*
  * config/keys.c: the value parsers and the key table of each section
- * ([acme], [tpm], [cert:NAME]); the loader (config.c) looks keys up here.
+ * ([acme], [tpm], [telemetry], [cert:NAME]); the loader (config.c) looks keys
+ * up here.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -376,6 +377,32 @@ static const struct key_def tpm_keys[] = {
 	{ "owner_auth_file", set_owner_auth_file, NULL, KEY_OPTIONAL, "file whose first line is it" },
 };
 
+/* --- [telemetry] --------------------------------------------------------- */
+
+/* metrics_file: an absolute path naming a file, or empty (written "metrics_file =") for off. */
+static int
+set_metrics_file(struct parse *p, const char *key, const char *value)
+{
+	char q[QUOTE_BUF];
+	size_t len = strlen(value);
+
+	if (len == 0) {
+		free(p->cfg->metrics_file);
+		p->cfg->metrics_file = NULL;
+		return 0;
+	}
+	if (value[0] != '/' || value[len - 1] == '/')
+		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not an absolute path to a file", key,
+		    ck_cfg_quote(q, sizeof(q), value));
+	return set_string(p, &p->cfg->metrics_file, value);
+}
+
+static const struct key_def telemetry_keys[] = {
+	/* name, parser, default (parsed when the key is absent), required?, what it is */
+	{ "metrics_file", set_metrics_file, CK_DEFAULT_METRICS_FILE, KEY_EMPTY_OFF,
+	    "Prometheus textfile written after each pass; empty: off" },
+};
+
 /* --- [cert:NAME] --------------------------------------------------------- */
 
 /* NULL when name (lower case) is a plausible DNS name, else why not. */
@@ -686,6 +713,7 @@ const struct section_def ck_cfg_sections[] = {
 	/* name, named?, title, required?, keys, number of keys, open, close */
 	{ "acme", 0, "[acme]", 1, acme_keys, NKEYS(acme_keys), NULL, close_acme },
 	{ "tpm", 0, "[tpm]", 0, tpm_keys, NKEYS(tpm_keys), NULL, NULL },
+	{ "telemetry", 0, "[telemetry]", 0, telemetry_keys, NKEYS(telemetry_keys), NULL, NULL },
 	{ "cert:", 1, "[cert:NAME]", 1, cert_keys, NKEYS(cert_keys), open_cert, close_cert },
 };
 const size_t ck_cfg_nsections = NKEYS(ck_cfg_sections);

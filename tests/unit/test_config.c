@@ -394,6 +394,28 @@ write_conf(char *path, size_t len, const char *dir, const char *text)
 	assert_int_equal(fclose(fp), 0);
 }
 
+/*
+ * Broken: [telemetry] left out does not give node_exporter's textfile
+ * default, "metrics_file =" does not turn it off (or is refused as an
+ * empty value, as other keys' are), or a path set is not kept.
+ */
+static void
+test_telemetry(void **state)
+{
+	struct ck_config *cfg;
+
+	cfg = load_good("good-minimal.conf");
+	assert_string_equal(cfg->metrics_file, CK_DEFAULT_METRICS_FILE);
+	assert_string_equal(cfg->metrics_file, "/var/lib/prometheus/node-exporter/certkeeper.prom");
+	ck_config_free(cfg);
+	cfg = load_good("good-telemetry-off.conf");
+	assert_null(cfg->metrics_file);
+	ck_config_free(cfg);
+	cfg = load_good("good-telemetry-file.conf");
+	assert_string_equal(cfg->metrics_file, "/run/metrics/ck.prom");
+	ck_config_free(cfg);
+}
+
 /* Broken: group_readable's default (no), yes, or the shipped example's setting (yes). */
 static void
 test_group_readable(void **state)
@@ -775,6 +797,7 @@ main(void)
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_hooks),
 		cmocka_unit_test(test_group_readable),
+		cmocka_unit_test(test_telemetry),
 		cmocka_unit_test(test_max_domains),
 		cmocka_unit_test(test_line_limit_edge),
 		cmocka_unit_test(test_bad_files),

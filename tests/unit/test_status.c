@@ -28,6 +28,7 @@
 #include "certkeeper/cli/commands.h"
 #include "certkeeper/cli/status.h"
 #include "certkeeper/store/accounts.h"
+#include "certkeeper/store/counters.h"
 #include "certkeeper/store/file.h"
 #include "certkeeper/store/schedule.h"
 #include "certkeeper/store/state.h"
@@ -102,6 +103,7 @@ setup(void **state)
 	struct ck_cert_files files;
 	struct ck_attempt att;
 	struct ck_sched sc;
+	struct ck_counters cnt;
 	char *pem, key[] = "not read by status";
 	size_t i;
 
@@ -141,6 +143,12 @@ setup(void **state)
 	sc.last_failure = 1700000000;
 	sc.next_attempt = 1700000180;
 	assert_int_equal(ck_store_save_schedule(st, "c2", &sc), 0);
+	ck_counters_init(&cnt);
+	cnt.success = 1;
+	cnt.failure = 2;
+	cnt.last_success = 1700000000;
+	ck_counters_add_error(&cnt, "connection");
+	assert_int_equal(ck_store_save_counters(st, "c0", &cnt), 0);
 	ck_store_close(st);
 	free(pem);
 	*state = fx;
@@ -207,8 +215,27 @@ test_report(void **state)
 	assert_string_equal(json_string_value(json_object_get(c1, "last_result")), "failure");
 	assert_string_equal(json_string_value(json_object_get(c1, "last_error")), "the CA said no");
 	assert_string_equal(json_string_value(json_object_get(c9, "name")), "c9");
-	/* The documented fields, the attempt record's when, class and problem, and the plan's. */
-	assert_int_equal(json_object_size(c9), 19);
+	/*
+	 * The documented fields, the attempt record's when, class and problem, the
+	 * plan's, and the metrics' (ready, renewal_attempts, acme_errors, last_success).
+	 */
+	assert_int_equal(json_object_size(c9), 23);
+	assert_true(json_is_true(json_object_get(c0, "ready")));
+	assert_true(json_is_false(json_object_get(c1, "ready")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c9,
+	    "renewal_attempts"), "failure")), 0);
+	assert_int_equal(json_object_size(json_object_get(c9, "renewal_attempts")), 3);
+	assert_int_equal(json_object_size(json_object_get(c9, "acme_errors")), 0);
+	assert_true(json_is_null(json_object_get(c9, "last_success")));
+	/* The counters, as the metrics file has them. */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c0,
+	    "renewal_attempts"), "success")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c0,
+	    "renewal_attempts"), "failure")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c0,
+	    "acme_errors"), "connection")), 1);
+	assert_string_equal(json_string_value(json_object_get(c0, "last_success")),
+	    "2023-11-14T22:13:20Z");
 	/* Where the due time comes from; none for what is not installed (due at once). */
 	assert_string_equal(json_string_value(json_object_get(c0, "due_source")), "renew_before");
 	assert_string_equal(json_string_value(json_object_get(c1, "due_source")), "missing");

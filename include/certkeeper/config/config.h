@@ -13,6 +13,8 @@
 
 #define CK_DEFAULT_CONFIG "/etc/certkeeper/certkeeper.conf"
 #define CK_DEFAULT_STATE_DIR "/var/lib/certkeeper"
+/* Debian's prometheus-node-exporter reads *.prom files from this directory. */
+#define CK_DEFAULT_METRICS_FILE "/var/lib/prometheus/node-exporter/certkeeper.prom"
 
 enum ck_challenge {
 	CK_CHALLENGE_HTTP01
@@ -52,6 +54,8 @@ struct ck_config {
 	char *tpm_parent;
 	char *tpm_owner_auth;
 	char *tpm_owner_auth_file;
+	/* [telemetry]: optional */
+	char *metrics_file;		/* Prometheus textfile; default CK_DEFAULT_METRICS_FILE; NULL: off */
 	/* [cert:NAME] sections, in file order; at least one */
 	struct ck_cert_config *certs;
 	size_t ncerts;

@@ -1,0 +1,67 @@
+/*
+ * store/counters.h: what each certificate's attempts came to, counted
+ * across runs and restarts, in STATE_DIR/certs/NAME/counters.json (0600):
+ * attempts by result, the CA's errors by problem type, the last success.
+ * The metrics (telemetry/metrics.h) and `status` read them.
+ *
+ * As schedule.json (store/schedule.h): one JSON object whose members are
+ * checked one by one and whose unknown members are ignored; a file that is
+ * not what the saver writes is reported and its counters read as zeros.
+ */
+#ifndef CERTKEEPER_STORE_COUNTERS_H
+#define CERTKEEPER_STORE_COUNTERS_H
+
+#include <time.h>
+
+struct ck_store;
+
+/* A count stops here (2^53: a double, as Prometheus holds it, keeps it exact). */
+#define CK_COUNTER_MAX		9007199254740992LL
+/* Problem types counted apart; the CA's further ones are counted as CK_COUNTERS_OTHER. */
+#define CK_COUNTERS_TYPES_MAX	32
+#define CK_COUNTERS_TYPE_LEN	63	/* bytes of a short ACME problem type */
+#define CK_COUNTERS_OTHER	"other"
+
+struct ck_counters {
+	long long success;	/* attempts by result (an interrupted one is not counted) */
+	long long failure;
+	long long rolled_back;
+	time_t last_success;	/* when the last successful attempt ended; 0: never */
+	size_t ntypes;
+	struct {
+		char type[CK_COUNTERS_TYPE_LEN + 1];	/* printable ASCII, not empty */
+		long long n;
+	} errors[CK_COUNTERS_TYPES_MAX];	/* the CA's problems, in the order first seen */
+};
+
+/* Makes "nothing counted". */
+void ck_counters_init(struct ck_counters *c);
+
+/*
+ * Counts one ACME error of the short problem type (made printable, cut to
+ * CK_COUNTERS_TYPE_LEN bytes; an empty one is not counted).  Once
+ * CK_COUNTERS_TYPES_MAX - 1 types are kept, new ones count as
+ * CK_COUNTERS_OTHER, so that a CA cannot grow the file without bound.
+ */
+void ck_counters_add_error(struct ck_counters *c, const char *type);
+
+/* Adds one to *n, which stays at CK_COUNTER_MAX. */
+void ck_counter_bump(long long *n);
+
+/*
+ * Saves name's counters, atomically.  Refuses (-1, nothing written) what
+ * it would not read back: a count outside 0..CK_COUNTER_MAX, a type not
+ * of its form, a type twice.
+ */
+int ck_store_save_counters(struct ck_store *st, const char *name, const struct ck_counters *c);
+
+/*
+ * Reads name's counters back as untrusted input, each member checked as
+ * the saver checks it.  Returns 0 (*c "nothing counted" when there is no
+ * file) or -1 when the file is unreadable or corrupt (reported, naming it
+ * and the member); *c is then "nothing counted" too, so that a caller may
+ * go on.
+ */
+int ck_store_load_counters(struct ck_store *st, const char *name, struct ck_counters *c);
+
+#endif

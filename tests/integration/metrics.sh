@@ -1,0 +1,111 @@
+#!/bin/bash
+# metrics.sh: the Prometheus textfile ([telemetry] metrics_file) after a
+# successful renewal and after a failed validation: promtool accepts it;
+# not_after is the installed certificate's; the attempts by result and the
+# CA's problem type are counted, and the counts survive further runs;
+# `status --json` shows the same figures; the file is 0644 with no
+# temporary file left beside it; "metrics_file =" writes none.
+set -euo pipefail
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+command -v promtool >/dev/null || fail "promtool not found (Debian package prometheus)"
+# No authorization reuse: every order must be validated afresh.
+export PEBBLE_AUTHZREUSE=0
+ck_start_pebble "$T/pebble"
+state=$T/state
+conf=$T/certkeeper.conf
+prom=$T/metrics/certkeeper.prom
+ck_write_config "$conf" "$state" "key = ec-p256"
+printf '\n[telemetry]\nmetrics_file = %s\n' "$prom" >>"$conf"
+mkdir "$T/metrics"
+cur=$state/certs/device/current
+
+# check_metrics WHEN: promtool's parser and linter accept the file.
+check_metrics() {
+	assert_file "$prom"
+	promtool check metrics <"$prom" >"$T/promtool.out" 2>&1 ||
+		fail "promtool check metrics after $1: $(cat "$T/promtool.out")"$'\n'"$(cat "$prom")"
+	assert_eq 644 "$(file_mode "$prom")" "mode of the metrics file after $1"
+	assert_eq certkeeper.prom "$(ls -A "$T/metrics")" "files in the textfile directory after $1"
+}
+
+# metric SAMPLE: the value of the sample written exactly so ("" when absent).
+metric() {
+	awk -v m="$1" '$1 == m { print $2 }' "$prom"
+}
+
+# attempts RESULT: certkeeper_renewal_attempts_total of device for RESULT.
+attempts() {
+	metric "certkeeper_renewal_attempts_total{name=\"device\",result=\"$1\"}"
+}
+
+# 1. A first issuance.
+run_ck 0 -c "$conf" renew
+check_metrics "a success"
+end=$(openssl x509 -in "$cur/cert.pem" -noout -enddate) || fail "cannot read $cur/cert.pem"
+assert_eq "$(date -u -d "${end#notAfter=}" +%s)" \
+	"$(metric 'certkeeper_certificate_not_after_timestamp_seconds{name="device"}')" "not_after"
+start=$(openssl x509 -in "$cur/cert.pem" -noout -startdate) || fail "cannot read $cur/cert.pem"
+assert_eq "$(date -u -d "${start#notBefore=}" +%s)" \
+	"$(metric 'certkeeper_certificate_not_before_timestamp_seconds{name="device"}')" "not_before"
+assert_eq 1 "$(metric 'certkeeper_certificate_ready{name="device"}')" "ready after a success"
+assert_eq 1 "$(attempts success)" "successes"
+assert_eq 0 "$(attempts failure)" "failures after a success"
+assert_eq 0 "$(attempts rolled_back)" "rollbacks"
+assert_eq 0 "$(metric 'certkeeper_renewal_consecutive_failures{name="device"}')" "consecutive failures"
+assert_eq "" "$(metric 'certkeeper_next_attempt_timestamp_seconds{name="device"}')" "next attempt without backoff"
+assert_eq 1 "$(metric "certkeeper_info{version=\"$("$CK" --version | awk '{ print $2 }')\"}")" "certkeeper_info"
+s=$(status_json "$conf")
+last_success=$(json_get "$s" '.certificates[0].last_success')
+assert_eq "$(rfc3339_epoch "$last_success")" \
+	"$(metric 'certkeeper_last_success_timestamp_seconds{name="device"}')" "last success"
+renew_after=$(json_get "$s" '.certificates[0].renew_after')
+assert_eq "$(rfc3339_epoch "$renew_after")" \
+	"$(metric 'certkeeper_certificate_renewal_timestamp_seconds{name="device"}')" "due time"
+assert_eq true "$(json_get "$s" '.certificates[0].ready')" "status ready"
+assert_eq 1 "$(json_get "$s" '.certificates[0].renewal_attempts.success')" "status successes"
+note "after a success: promtool passes, not_after is the certificate's, 1 success, 0644"
+
+# 2. The responder listens where the CA does not look: validation fails.
+wrong_port=$(ck_free_port)
+sed "s/^http_port = .*/http_port = $wrong_port/" "$conf" >"$T/wrong-port.conf"
+run_ck 1 -c "$T/wrong-port.conf" renew --force
+check_metrics "a failed validation"
+s=$(status_json "$conf")
+problem=$(json_get "$s" '.certificates[0].last_problem')
+assert_ne null "$problem" "the problem type of a failed validation"
+assert_eq 1 "$(metric "certkeeper_acme_errors_total{name=\"device\",type=\"$problem\"}")" \
+	"ACME errors of type $problem"
+assert_eq 1 "$(attempts failure)" "failures after a failed validation"
+assert_eq 1 "$(attempts success)" "successes after a failed validation"
+assert_eq 1 "$(metric 'certkeeper_renewal_consecutive_failures{name="device"}')" "consecutive failures"
+next=$(json_get "$s" '.certificates[0].next_attempt')
+assert_eq "$(rfc3339_epoch "$next")" \
+	"$(metric 'certkeeper_next_attempt_timestamp_seconds{name="device"}')" "next attempt"
+# The installed certificate is still the one that serves.
+assert_eq 1 "$(metric 'certkeeper_certificate_ready{name="device"}')" "ready after a failure"
+assert_eq 1 "$(json_get "$s" '.certificates[0].renewal_attempts.failure')" "status failures"
+assert_eq 1 "$(json_get "$s" ".certificates[0].acme_errors[\"$problem\"]")" "status ACME errors"
+note "after a failed validation: promtool passes, 1 failure, 1 \"$problem\" error"
+
+# 3. The counts survive further runs: one more failure adds to them; a
+# pass with nothing due writes the file again and changes none.
+run_ck 1 -c "$T/wrong-port.conf" renew --force
+rm "$prom"
+run_ck 0 -c "$conf" renew
+check_metrics "a pass with nothing due"
+assert_eq 2 "$(attempts failure)" "failures after a second run"
+assert_eq 1 "$(attempts success)" "successes after a second run"
+assert_eq 2 "$(metric "certkeeper_acme_errors_total{name=\"device\",type=\"$problem\"}")" \
+	"ACME errors after a second run"
+note "counters survive runs: 2 failures, 2 \"$problem\" errors, 1 success"
+
+# 4. "metrics_file =" is off: no file; a success is counted all the same.
+sed "s|^metrics_file = .*|metrics_file =|" "$conf" >"$T/off.conf"
+rm "$prom"
+run_ck 0 -c "$T/off.conf" renew --force
+[ ! -e "$prom" ] || fail "metrics_file = (off) wrote $prom"
+assert_eq 2 "$(json_get "$(status_json "$T/off.conf")" '.certificates[0].renewal_attempts.success')" \
+	"successes counted with the file off"
+note "metrics_file = (empty): no file written, counting goes on"
