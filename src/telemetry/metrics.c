@@ -276,7 +276,11 @@ dir_exists(const char *path)
 	memcpy(dir, path, len);
 	dir[len] = '\0';
 	if (stat(dir, &sb) != 0) {
-		ck_warn("metrics: %s not written: %s: %s", path, dir, strerror(errno));
+		/* No node_exporter textfile directory where the default expects one: nothing to feed. */
+		if (errno == ENOENT && strcmp(path, CK_DEFAULT_METRICS_FILE) == 0)
+			ck_debug("metrics: %s not written: %s does not exist", path, dir);
+		else
+			ck_warn("metrics: %s not written: %s: %s", path, dir, strerror(errno));
 		return 0;
 	}
 	if (!S_ISDIR(sb.st_mode)) {

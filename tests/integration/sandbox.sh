@@ -270,7 +270,12 @@ state_mode=$(unit_value StateDirectoryMode)
 chmod "${state_mode:-0755}" "$state"
 rw_paths=("$state")
 for p in $(unit_list ReadWritePaths); do
-	rw_paths+=("${p#-}")
+	# "-PATH": systemd skips a path that does not exist; so does the test.
+	if [ "${p#-}" != "$p" ]; then
+		p=${p#-}
+		[ -e "$p" ] || continue
+	fi
+	rw_paths+=("$p")
 done
 # Writable by the user but outside the state directory: only the mount stops it.
 mkdir "$T/elsewhere"
