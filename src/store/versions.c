@@ -141,6 +141,29 @@ out:
  * interrupted installs and writes left behind.  Failures are warnings:
  * the install they follow has succeeded.  Returns 0 or -1.
  */
+/*
+ * Whether n is what a killed run can leave in certs/NAME: a half-made
+ * version or link, or the temporary file of a record written atomically
+ * (".FILE.XXXXXX", see ck_store_write_file).
+ */
+static int
+is_leftover(const char *n)
+{
+	static const char *const records[] = {
+		"status.json", "schedule.json", "deploy-pending", "counters.json"
+	};
+	size_t i, len;
+
+	if (strncmp(n, ".tmp-", 5) == 0 || strncmp(n, ".lnk-", 5) == 0)
+		return 1;
+	for (i = 0; i < sizeof(records) / sizeof(records[0]); i++) {
+		len = strlen(records[i]);
+		if (n[0] == '.' && strncmp(n + 1, records[i], len) == 0 && n[1 + len] == '.')
+			return 1;
+	}
+	return 0;
+}
+
 static int
 prune(int at, const char *dirpath, const char *keep1, const char *keep2)
 {
@@ -160,9 +183,7 @@ prune(int at, const char *dirpath, const char *keep1, const char *keep2)
 			if ((keep1 != NULL && strcmp(n, keep1) == 0) ||
 			    (keep2 != NULL && strcmp(n, keep2) == 0))
 				continue;
-		} else if (strncmp(n, ".tmp-", 5) != 0 && strncmp(n, ".lnk-", 5) != 0 &&
-		    strncmp(n, ".status.json.", 13) != 0 && strncmp(n, ".schedule.json.", 15) != 0 &&
-		    strncmp(n, ".deploy-pending.", 16) != 0)
+		} else if (!is_leftover(n))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dirpath, n);
 		if (ckst_remove_tree(at, path, n, 0) == -1)
