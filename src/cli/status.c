@@ -97,22 +97,6 @@ attempt_counts(const struct ck_counters *c)
 	    "failure", (json_int_t)c->failure, "rolled_back", (json_int_t)c->rolled_back);
 }
 
-/* The CA's errors counted in c, as {TYPE:N}; NULL: see set_new. */
-static json_t *
-error_counts(const struct ck_counters *c)
-{
-	json_t *o = json_object();
-	size_t i;
-
-	for (i = 0; o != NULL && i < c->ntypes; i++)
-		if (json_object_set_new(o, c->errors[i].type,
-		    json_integer((json_int_t)c->errors[i].n)) != 0) {
-			json_decref(o);
-			o = NULL;
-		}
-	return o;
-}
-
 /*
  * One certificate's entry (new reference), or NULL (reported).  State that
  * cannot be read (reported by whoever failed) is null in the entry and sets
@@ -182,7 +166,7 @@ cert_entry(struct ck_store *st, const struct ck_cert_config *cc, time_t now, int
 	    set_str(e, n, "last_problem", att.problem) != 0 ||
 	    set_new(e, n, "ready", json_boolean(ck_metrics_ready(&plan, now))) != 0 ||
 	    set_new(e, n, "renewal_attempts", attempt_counts(&cnt)) != 0 ||
-	    set_new(e, n, "acme_errors", error_counts(&cnt)) != 0 ||
+	    set_new(e, n, "acme_errors", ck_counters_errors_json(&cnt)) != 0 ||
 	    set_time(e, n, "last_success", cnt.last_success) != 0)
 		goto out;
 	res = e;

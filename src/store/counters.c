@@ -106,41 +106,6 @@ counters_ok(const struct ck_counters *c)
 	return 1;
 }
 
-/* Sets *out to t as RFC 3339 (null for 0); -1 when the loader would not read it back as t. */
-static int
-time_value(time_t t, json_t **out)
-{
-	char buf[32];
-	time_t back;
-
-	*out = NULL;
-	if (t == 0) {
-		*out = json_null();
-		return 0;
-	}
-	ck_time_rfc3339(t, buf, sizeof(buf));
-	if (ck_time_parse_rfc3339(buf, &back) != 0 || back != t)
-		return -1;
-	*out = json_string(buf);
-	return 0;
-}
-
-/* The acme_errors object of c (new reference), or NULL when out of memory. */
-static json_t *
-errors_object(const struct ck_counters *c)
-{
-	json_t *o = json_object();
-	size_t i;
-
-	for (i = 0; o != NULL && i < c->ntypes; i++)
-		if (json_object_set_new(o, c->errors[i].type,
-		    json_integer((json_int_t)c->errors[i].n)) != 0) {
-			json_decref(o);
-			o = NULL;
-		}
-	return o;
-}
-
 int
 ck_store_save_counters(struct ck_store *st, const char *name, const struct ck_counters *c)
 {
@@ -155,11 +120,11 @@ ck_store_save_counters(struct ck_store *st, const char *name, const struct ck_co
 		    "empty, not printable, too long or there twice", path);
 		goto out;
 	}
-	if (time_value(c->last_success, &when) == -1) {
+	if (ckst_record_time_value(c->last_success, &when) == -1) {
 		ck_error("not writing %s: last_success cannot be written as RFC 3339", path);
 		goto out;
 	}
-	errors = errors_object(c);
+	errors = ck_counters_errors_json(c);
 	/* json_pack's "o" steals each value, also when it fails. */
 	obj = json_pack("{s:{s:I, s:I, s:I}, s:o, s:o}",
 	    "attempts",
@@ -254,4 +219,19 @@ ck_store_load_counters(struct ck_store *st, const char *name, struct ck_counters
 {
 	ck_counters_init(c);
 	return ckst_record_load(st, name, COUNTERS_FILE, COUNTERS_MAX, parse_counters, c);
+}
+
+json_t *
+ck_counters_errors_json(const struct ck_counters *c)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; o != NULL && i < c->ntypes; i++)
+		if (json_object_set_new(o, c->errors[i].type,
+		    json_integer((json_int_t)c->errors[i].n)) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	return o;
 }

@@ -124,6 +124,9 @@ int ckst_is_version_name(const char *s);
 /* Reports the record at path corrupt for its member key, which is not what; returns -1. */
 int ckst_record_corrupt(const char *path, const char *key, const char *what);
 
+/* Sets *out to t as RFC 3339 (null for 0); -1 when a load would not read it back as t. */
+int ckst_record_time_value(time_t t, json_t **out);
+
 /* Member key as a time the store writes (RFC 3339 UTC): absent or null is 0 unless required. */
 int ckst_record_time(const json_t *root, const char *key, int required, const char *path,
     time_t *t);

@@ -65,3 +65,21 @@ out:
 	free(path);
 	return rc;
 }
+
+int
+ckst_record_time_value(time_t t, json_t **out)
+{
+	char buf[32];
+	time_t back;
+
+	*out = NULL;
+	if (t == 0) {
+		*out = json_null();
+		return 0;
+	}
+	ck_time_rfc3339(t, buf, sizeof(buf));
+	if (ck_time_parse_rfc3339(buf, &back) != 0 || back != t)
+		return -1;
+	*out = json_string(buf);
+	return 0;
+}

@@ -61,25 +61,6 @@ window_ok(const struct ck_sched *sc)
 	return sc->ari_start == 0 || sc->ari_end == 0 || sc->ari_start <= sc->ari_end;
 }
 
-/* Sets *out to t as RFC 3339 (null for 0; NULL when the loader would not read it back as t). */
-static int
-time_value(time_t t, json_t **out)
-{
-	char buf[32];
-	time_t back;
-
-	*out = NULL;
-	if (t == 0) {
-		*out = json_null();
-		return 0;
-	}
-	ck_time_rfc3339(t, buf, sizeof(buf));
-	if (ck_time_parse_rfc3339(buf, &back) != 0 || back != t)
-		return -1;
-	*out = json_string(buf);
-	return 0;
-}
-
 int
 ck_store_save_schedule(struct ck_store *st, const char *name, const struct ck_sched *sc)
 {
@@ -97,11 +78,11 @@ ck_store_save_schedule(struct ck_store *st, const char *name, const struct ck_sc
 		    "ARI id, or an ARI window that ends before it starts", path);
 		goto out;
 	}
-	if (time_value(sc->last_failure, &t[0]) == -1 ||
-	    time_value(sc->next_attempt, &t[1]) == -1 ||
-	    time_value(sc->ari_start, &t[2]) == -1 || time_value(sc->ari_end, &t[3]) == -1 ||
-	    time_value(sc->ari_chosen, &t[4]) == -1 ||
-	    time_value(sc->ari_next_fetch, &t[5]) == -1) {
+	if (ckst_record_time_value(sc->last_failure, &t[0]) == -1 ||
+	    ckst_record_time_value(sc->next_attempt, &t[1]) == -1 ||
+	    ckst_record_time_value(sc->ari_start, &t[2]) == -1 || ckst_record_time_value(sc->ari_end, &t[3]) == -1 ||
+	    ckst_record_time_value(sc->ari_chosen, &t[4]) == -1 ||
+	    ckst_record_time_value(sc->ari_next_fetch, &t[5]) == -1) {
 		ck_error("not writing %s: a time cannot be written as RFC 3339", path);
 		goto out;
 	}

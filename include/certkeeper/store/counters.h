@@ -11,6 +11,8 @@
 #ifndef CERTKEEPER_STORE_COUNTERS_H
 #define CERTKEEPER_STORE_COUNTERS_H
 
+#include <jansson.h>
+
 #include <time.h>
 
 struct ck_store;
@@ -63,5 +65,8 @@ int ck_store_save_counters(struct ck_store *st, const char *name, const struct c
  * go on.
  */
 int ck_store_load_counters(struct ck_store *st, const char *name, struct ck_counters *c);
+
+/* The CA's errors counted in c as a JSON object {TYPE: N} (new reference), or NULL (out of memory). */
+json_t *ck_counters_errors_json(const struct ck_counters *c);
 
 #endif
