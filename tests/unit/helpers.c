@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -58,4 +59,30 @@ ck_test_rm_rf(const char *path)
 	} else {
 		unlink(path);
 	}
+}
+
+char *
+ck_test_capture_stderr(void (*fn)(void))
+{
+	char path[] = "/tmp/ck-stderr.XXXXXX", *buf;
+	struct stat st;
+	int fd, saved;
+	FILE *f;
+
+	assert_true((fd = mkstemp(path)) >= 0);
+	fflush(stderr);
+	assert_true((saved = dup(2)) >= 0);
+	assert_int_equal(dup2(fd, 2), 2);
+	fn();
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	assert_non_null(buf = calloc(1, (size_t)st.st_size + 1));
+	assert_non_null(f = fopen(path, "r"));
+	assert_int_equal(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+	fclose(f);
+	unlink(path);
+	return buf;
 }

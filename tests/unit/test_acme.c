@@ -989,33 +989,23 @@ test_max_identifiers(void **state)
 	ck_acme_free(a);
 }
 
-/* Runs fn(a) with stderr in a file, at debug level; returns what was printed (malloc'd). */
+/* The function capture_stderr runs at debug level. */
+static void (*captured_fn)(void);
+
+static void
+at_debug(void)
+{
+	ck_log_set_level(CK_LOG_DEBUG);
+	captured_fn();
+	ck_log_set_level(CK_LOG_WARN);
+}
+
+/* Runs fn with stderr in a file, at debug level; returns what was printed (malloc'd). */
 static char *
 capture_stderr(void (*fn)(void))
 {
-	char path[] = "/tmp/ck-acme-stderr.XXXXXX", *buf;
-	struct stat st;
-	int fd, saved;
-	FILE *f;
-
-	assert_true((fd = mkstemp(path)) >= 0);
-	fflush(stderr);
-	assert_true((saved = dup(2)) >= 0);
-	assert_true(dup2(fd, 2) == 2);
-	ck_log_set_level(CK_LOG_DEBUG);
-	fn();
-	ck_log_set_level(CK_LOG_WARN);
-	fflush(stderr);
-	assert_true(dup2(saved, 2) == 2);
-	close(saved);
-	assert_int_equal(fstat(fd, &st), 0);
-	close(fd);
-	assert_non_null(buf = calloc(1, (size_t)st.st_size + 1));
-	assert_non_null(f = fopen(path, "r"));
-	assert_int_equal(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
-	fclose(f);
-	unlink(path);
-	return buf;
+	captured_fn = fn;
+	return ck_test_capture_stderr(at_debug);
 }
 
 /* Fails if text holds a byte outside printable ASCII other than newline. */
