@@ -1,7 +1,7 @@
 /*
  * config/config.c: the loader of the INI configuration (see config/config.h
  * and conf/certkeeper.conf): the line reader, sections, the libinih glue,
- * and load/free/lookup.  What each key accepts is in keys.c.
+ * and load/free/lookup.  What each key accepts is in the section files (keys.c lists them).
  *
  * libinih splits lines into sections and key = value pairs, but its handler
  * sees neither line numbers nor section headers.  So we feed it through our
@@ -99,15 +99,16 @@ close_section(struct parse *p)
 	return 0;
 }
 
-/* Finds the ck_cfg_sections row of a header; *arg gets NAME of a named one. */
+/* Finds the ck_cfg_sections entry of a header (its index in *idx); *arg gets NAME of a named one. */
 static const struct section_def *
-find_section(const char *name, const char **arg)
+find_section(const char *name, const char **arg, size_t *idx)
 {
 	const struct section_def *sd;
 	size_t i;
 
 	for (i = 0; i < ck_cfg_nsections; i++) {
-		sd = &ck_cfg_sections[i];
+		sd = ck_cfg_sections[i];
+		*idx = i;
 		if (sd->named && strncmp(name, sd->name, strlen(sd->name)) == 0) {
 			*arg = name + strlen(sd->name);
 			return sd;
@@ -147,9 +148,8 @@ open_section(struct parse *p, const char *s)
 	if (close_section(p) < 0)
 		return -1;
 	p->sectline = p->lineno;
-	if ((sd = find_section(name, &arg)) == NULL)
+	if ((sd = find_section(name, &arg, &idx)) == NULL)
 		return ck_cfg_fail(p, p->lineno, "unknown section [%s]", ck_cfg_quote(q, sizeof(q), name));
-	idx = (size_t)(sd - ck_cfg_sections);
 	if (!sd->named && p->headers[idx])
 		return ck_cfg_fail(p, p->lineno, "duplicate section [%s]", name);
 	if (sd->open != NULL && sd->open(p, arg) < 0)
@@ -376,10 +376,10 @@ finish(struct parse *p)
 	if (close_section(p) < 0)
 		return -1;
 	for (i = 0; i < ck_cfg_nsections; i++) {
-		if (ck_cfg_sections[i].required && !p->headers[i])
-			return ck_cfg_fail(p, 0, "no %s section", ck_cfg_sections[i].title);
-		if (!ck_cfg_sections[i].named && !p->headers[i] &&
-		    absent_defaults(p, &ck_cfg_sections[i]) < 0)
+		if (ck_cfg_sections[i]->required && !p->headers[i])
+			return ck_cfg_fail(p, 0, "no %s section", ck_cfg_sections[i]->title);
+		if (!ck_cfg_sections[i]->named && !p->headers[i] &&
+		    absent_defaults(p, ck_cfg_sections[i]) < 0)
 			return -1;
 	}
 	return 0;

@@ -1,6 +1,7 @@
 /*
  * config/internal.h: what the loader (config.c) and the key tables
- * (keys.c) share; private to src/config/, never installed.
+ * (keys.c and the section files acme.c, telemetry.c, cert.c) share, and the
+ * value parsers of values.c; private to src/config/, never installed.
  *
  * Names here start with ck_cfg_ (the public API is ck_config_).  Every
  * section is a row of ck_cfg_sections, every key a row of its section's
@@ -59,9 +60,17 @@ struct section_def {
 	int (*close)(struct parse *p);
 };
 
+/* The number of rows of a key table, for its section_def. */
+#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+
 /* Every section, in the order of the documentation (keys.c). */
-extern const struct section_def ck_cfg_sections[];
+extern const struct section_def *const ck_cfg_sections[];
 extern const size_t ck_cfg_nsections;
+/* Each section, defined with its keys: acme.c, telemetry.c, cert.c. */
+extern const struct section_def ck_cfg_acme_section;
+extern const struct section_def ck_cfg_tpm_section;
+extern const struct section_def ck_cfg_telemetry_section;
+extern const struct section_def ck_cfg_cert_section;
 
 struct parse {
 	const char *path;
@@ -82,6 +91,29 @@ struct parse {
 	int errline;
 	char err[768];
 };
+
+/* --- values.c: each stores the value or records the error and returns -1. */
+
+/* Replaces *field with a copy of value. */
+int ck_cfg_set_string(struct parse *p, char **field, const char *value);
+/* A key type allowed by mask (a bit per enum ck_key_type value). */
+int ck_cfg_key_type(struct parse *p, const char *key, const char *value, unsigned mask,
+    enum ck_key_type *out);
+/* Non-zero when s contains a space or a control character (not recorded). */
+int ck_cfg_has_space(const char *s);
+/* Reads the digits at *s, moving *s past them; -1 (not recorded) when none or overflow. */
+int ck_cfg_number(const char **s, long *out);
+/* N followed by s, m, h or d, in seconds (may be 0); -1 (not recorded) when not a duration. */
+int ck_cfg_duration(const char *value, long *secs);
+/* A duration of min..max seconds; range names them in the message, as "1s..1h". */
+int ck_cfg_bounded_duration(struct parse *p, const char *key, const char *value, long min,
+    long max, const char *range, long *secs);
+/* yes (1) or no (0). */
+int ck_cfg_yes_no(struct parse *p, const char *key, const char *value, int *out);
+/* 0 when value names a readable regular file (checked now, before any traffic). */
+int ck_cfg_regular_file(struct parse *p, const char *key, const char *value);
+/* The [cert:NAME] section being filled. */
+struct ck_cert_config *ck_cfg_cert(struct parse *p);
 
 /* Records the first error as "PATH:LINE: message" (no line when line is 0); returns -1. */
 int ck_cfg_fail(struct parse *p, int line, const char *fmt, ...) CK_PRINTF(3, 4);

@@ -1,0 +1,197 @@
+/*
+ * config/acme.c: the keys of [acme] (the CA, the account, the state
+ * directory, the retry policy) and of [tpm] (where the keys live).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "certkeeper/keys/tpm.h"
+#include "internal.h"
+
+/* order_timeout, in seconds */
+#define ORDER_TIMEOUT_MIN	1
+#define ORDER_TIMEOUT_MAX	3600
+/* retry_min and retry_max, in seconds: a second to a day, a second to a week */
+#define RETRY_MIN_MAX		86400
+#define RETRY_MAX_MAX		(7 * 86400)
+
+/* --- [acme] -------------------------------------------------------------- */
+
+/* directory: an https:// URL without blanks. */
+static int
+set_directory(struct parse *p, const char *key, const char *value)
+{
+	char q[QUOTE_BUF];
+
+	if (strncmp(value, "https://", 8) != 0 || value[8] == '\0' || ck_cfg_has_space(value))
+		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not an https:// URL", key,
+		    ck_cfg_quote(q, sizeof(q), value));
+	return ck_cfg_set_string(p, &p->cfg->directory, value);
+}
+
+/* ca_bundle: a readable regular file, checked now so that a typo shows before any traffic. */
+static int
+set_ca_bundle(struct parse *p, const char *key, const char *value)
+{
+	if (ck_cfg_regular_file(p, key, value) < 0)
+		return -1;
+	return ck_cfg_set_string(p, &p->cfg->ca_bundle, value);
+}
+
+/* contact: a mailto: URI without blanks. */
+static int
+set_contact(struct parse *p, const char *key, const char *value)
+{
+	char q[QUOTE_BUF];
+
+	if (strncmp(value, "mailto:", 7) != 0 || value[7] == '\0' || ck_cfg_has_space(value))
+		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not a mailto: URI", key,
+		    ck_cfg_quote(q, sizeof(q), value));
+	return ck_cfg_set_string(p, &p->cfg->contact, value);
+}
+
+/* state_dir: an absolute path. */
+static int
+set_state_dir(struct parse *p, const char *key, const char *value)
+{
+	char q[QUOTE_BUF];
+
+	if (value[0] != '/')
+		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not an absolute path", key,
+		    ck_cfg_quote(q, sizeof(q), value));
+	return ck_cfg_set_string(p, &p->cfg->state_dir, value);
+}
+
+/* account_key: any key type but rsa-3072. */
+static int
+set_account_key(struct parse *p, const char *key, const char *value)
+{
+	unsigned mask = 1u << CK_KEY_EC_P256 | 1u << CK_KEY_EC_P384 | 1u << CK_KEY_RSA_2048 |
+	    1u << CK_KEY_TPM_P256 | 1u << CK_KEY_TPM_P384;
+
+	return ck_cfg_key_type(p, key, value, mask, &p->cfg->account_key);
+}
+
+/* order_timeout: a duration of 1s..1h that bounds how long one order waits for the CA. */
+static int
+set_order_timeout(struct parse *p, const char *key, const char *value)
+{
+	return ck_cfg_bounded_duration(p, key, value, ORDER_TIMEOUT_MIN, ORDER_TIMEOUT_MAX,
+	    "1s..1h", &p->cfg->order_timeout);
+}
+
+/* retry_min: the wait after a first failure, 1s..1d. */
+static int
+set_retry_min(struct parse *p, const char *key, const char *value)
+{
+	return ck_cfg_bounded_duration(p, key, value, 1, RETRY_MIN_MAX, "1s..1d", &p->cfg->retry_min);
+}
+
+/* retry_max: the longest wait between failed attempts, 1s..7d. */
+static int
+set_retry_max(struct parse *p, const char *key, const char *value)
+{
+	return ck_cfg_bounded_duration(p, key, value, 1, RETRY_MAX_MAX, "1s..7d", &p->cfg->retry_max);
+}
+
+/* Checks the keys of [acme] against each other, once all are known. */
+static int
+close_acme(struct parse *p)
+{
+	int line = ck_cfg_key_line(p, "retry_max");
+
+	if (p->cfg->retry_min > p->cfg->retry_max)
+		return ck_cfg_fail(p, line != 0 ? line : ck_cfg_key_line(p, "retry_min"),
+		    "retry_min (%lds) is longer than retry_max (%lds)", p->cfg->retry_min,
+		    p->cfg->retry_max);
+	return 0;
+}
+
+/* group_readable: yes or no. */
+static int
+set_group_readable(struct parse *p, const char *key, const char *value)
+{
+	return ck_cfg_yes_no(p, key, value, &p->cfg->group_readable);
+}
+
+static const struct key_def acme_keys[] = {
+	/* name, parser, default (parsed when the key is absent), required?, what it is */
+	{ "directory", set_directory, NULL, KEY_REQUIRED, "the CA's ACME directory URL (https://)" },
+	{ "ca_bundle", set_ca_bundle, NULL, KEY_OPTIONAL, "PEM trust for the CA's TLS; absent: system" },
+	{ "contact", set_contact, NULL, KEY_OPTIONAL, "mailto: URI sent with the account" },
+	{ "state_dir", set_state_dir, CK_DEFAULT_STATE_DIR, KEY_OPTIONAL, "accounts, keys, certs" },
+	{ "account_key", set_account_key, "ec-p256", KEY_OPTIONAL, "the ACME account's key type" },
+	{ "order_timeout", set_order_timeout, "90s", KEY_OPTIONAL, "how long one order may wait" },
+	{ "retry_min", set_retry_min, "1m", KEY_OPTIONAL, "first wait after a failed attempt" },
+	{ "retry_max", set_retry_max, "6h", KEY_OPTIONAL, "longest wait between failed attempts" },
+	{ "group_readable", set_group_readable, "no", KEY_OPTIONAL, "installs readable by the group" },
+};
+
+const struct section_def ck_cfg_acme_section = {
+	/* name, named?, title, required?, keys, number of keys, open, close */
+	"acme", 0, "[acme]", 1, acme_keys, NKEYS(acme_keys), NULL, close_acme
+};
+
+/* --- [tpm] --------------------------------------------------------------- */
+
+/* tcti: passed to Tss2_TctiLdr_Initialize as written. */
+static int
+set_tcti(struct parse *p, const char *key, const char *value)
+{
+	return ck_cfg_set_string(p, &p->cfg->tpm_tcti, value);
+}
+
+/* parent: "owner" or a persistent handle; stored as "owner" or "0x81xxxxxx". */
+static int
+set_parent(struct parse *p, const char *key, const char *value)
+{
+	char q[QUOTE_BUF], norm[16];
+	uint32_t h;
+
+	if (ck_tpm_parent_parse(value, &h) != 0)
+		return ck_cfg_fail(p, p->lineno,
+		    "%s: \"%s\" is neither \"owner\" nor a persistent handle (0x81000000-0x81FFFFFF)",
+		    key, ck_cfg_quote(q, sizeof(q), value));
+	if (strcmp(value, "owner") == 0)
+		return ck_cfg_set_string(p, &p->cfg->tpm_parent, value);
+	snprintf(norm, sizeof(norm), "0x%08lx", (unsigned long)h);
+	return ck_cfg_set_string(p, &p->cfg->tpm_parent, norm);
+}
+
+/* owner_auth: the owner hierarchy password; excludes owner_auth_file. */
+static int
+set_owner_auth(struct parse *p, const char *key, const char *value)
+{
+	if (p->cfg->tpm_owner_auth_file != NULL)
+		return ck_cfg_fail(p, p->lineno, "owner_auth and owner_auth_file cannot both be set");
+	return ck_cfg_set_string(p, &p->cfg->tpm_owner_auth, value);
+}
+
+/* owner_auth_file: a file holding that password; excludes owner_auth. */
+static int
+set_owner_auth_file(struct parse *p, const char *key, const char *value)
+{
+	if (p->cfg->tpm_owner_auth != NULL)
+		return ck_cfg_fail(p, p->lineno, "owner_auth and owner_auth_file cannot both be set");
+	return ck_cfg_set_string(p, &p->cfg->tpm_owner_auth_file, value);
+}
+
+/* No defaults here: absent means "the TPM code's default" (keys/tpm.h), kept NULL. */
+static const struct key_def tpm_keys[] = {
+	/* name, parser, default (parsed when the key is absent), required?, what it is */
+	{ "tcti", set_tcti, NULL, KEY_OPTIONAL, "TCTI string; absent: device:/dev/tpmrm0" },
+	{ "parent", set_parent, NULL, KEY_OPTIONAL, "owner, or a persistent handle 0x81xxxxxx" },
+	{ "owner_auth", set_owner_auth, NULL, KEY_OPTIONAL, "owner hierarchy password" },
+	{ "owner_auth_file", set_owner_auth_file, NULL, KEY_OPTIONAL, "file whose first line is it" },
+};
+
+const struct section_def ck_cfg_tpm_section = {
+	"tpm", 0, "[tpm]", 0, tpm_keys, NKEYS(tpm_keys), NULL, NULL
+};
