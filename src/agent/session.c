@@ -11,6 +11,7 @@
 #include "certkeeper/agent/session.h"
 #include "certkeeper/keys/tpm.h"
 #include "certkeeper/net/http.h"
+#include "certkeeper/store/counters.h"
 #include "certkeeper/util/log.h"
 
 int
@@ -37,10 +38,47 @@ ck_session_open(const struct ck_config *cfg, struct ck_clock *clock, struct ck_s
 }
 
 void
+ck_session_count(struct ck_session *s)
+{
+	struct ck_agent_counters c;
+	unsigned requests = 0, tpm = 0, tls[CK_TLS_NFAILURES] = { 0 };
+	int i, changed;
+
+	if (s->http != NULL)
+		requests = ck_http_request_count(s->http);
+	if (s->keys.tpm != NULL)
+		tpm = ck_tpm_command_count(s->keys.tpm);
+	changed = requests != s->counted_requests || tpm != s->counted_tpm;
+	for (i = 0; i < CK_TLS_NFAILURES; i++) {
+		if (s->http != NULL)
+			tls[i] = ck_http_tls_failure_count(s->http, (enum ck_tls_failure)i);
+		changed |= tls[i] != s->counted_tls[i];
+	}
+	if (!changed)
+		return;
+	if (ck_store_load_agent_counters(s->store, &c) != 0)
+		ck_warn("counting on from zero after the unreadable agent counters");
+	ck_counter_add(&c.http_requests, (long long)(requests - s->counted_requests));
+	ck_counter_add(&c.tpm_commands, (long long)(tpm - s->counted_tpm));
+	for (i = 0; i < CK_TLS_NFAILURES; i++)
+		if (tls[i] != s->counted_tls[i])
+			(void)ck_agent_counters_add_tls(&c, ck_tls_failure_name((enum ck_tls_failure)i),
+			    (long long)(tls[i] - s->counted_tls[i]));
+	if (ck_store_save_agent_counters(s->store, &c) != 0) {
+		ck_warn("what this run sent is not counted in the metrics");
+		return;
+	}
+	s->counted_requests = requests;
+	s->counted_tpm = tpm;
+	memcpy(s->counted_tls, tls, sizeof(tls));
+}
+
+void
 ck_session_close(struct ck_session *s)
 {
 	if (s == NULL)
 		return;
+	ck_session_count(s);
 	ck_acme_free(s->acme);
 	ck_signer_free(s->account);
 	free(s->account_url);

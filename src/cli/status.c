@@ -184,6 +184,7 @@ out:
 int
 ck_status_json(const struct ck_config *cfg, json_t **out)
 {
+	struct ck_agent_counters agent;
 	struct ck_store *st = NULL;
 	json_t *doc = NULL, *list, *e;
 	time_t now = ck_clock_now(ck_clock_system());
@@ -208,6 +209,13 @@ ck_status_json(const struct ck_config *cfg, json_t **out)
 			goto out;
 		}
 	}
+	if (ck_metrics_gather_agent(st, &agent) != 0)
+		unreadable = 1;
+	if (set_new(doc, "document", "agent", json_pack("{s:I, s:I, s:o}",
+	    "http_requests", (json_int_t)agent.http_requests,
+	    "tpm_commands", (json_int_t)agent.tpm_commands,
+	    "ca_tls_failures", ck_agent_counters_tls_json(&agent))) != 0)
+		goto out;
 	*out = doc;
 	doc = NULL;
 	rc = unreadable;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/x509_vfy.h>
 
 #include "certkeeper/net/http.h"
 #include "certkeeper/util/clock.h"
@@ -39,6 +40,7 @@ struct ck_http {
 	char errbuf[CURL_ERROR_SIZE];
 	unsigned nrequests;
 	unsigned nconnects;
+	unsigned ntls[CK_TLS_NFAILURES];	/* TLS failures by reason */
 };
 
 /* What the callbacks of one transfer share; overflow flags say why a callback stopped curl. */
@@ -428,6 +430,66 @@ failure_class(CURLcode code)
 }
 
 /*
+ * The reason a failed transfer counts as a TLS failure towards the server,
+ * or -1 when it is none (a network failure, a local TLS setting).
+ */
+static int
+tls_failure(struct ck_http *h, CURLcode code)
+{
+	long verify = X509_V_OK;
+
+	switch (code) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		if (curl_easy_getinfo(h->curl, CURLINFO_SSL_VERIFYRESULT, &verify) != CURLE_OK)
+			return CK_TLS_UNTRUSTED;
+		switch (verify) {
+		/*
+		 * curl checks the host name itself once the chain verified, and
+		 * then records no OpenSSL code (0), or 1 (curl 7.88 sets it so
+		 * when its own name check fails).
+		 */
+		case X509_V_OK:
+		case X509_V_ERR_UNSPECIFIED:
+		case X509_V_ERR_HOSTNAME_MISMATCH:
+		case X509_V_ERR_IP_ADDRESS_MISMATCH:
+			return CK_TLS_HOSTNAME;
+		case X509_V_ERR_CERT_HAS_EXPIRED:
+		case X509_V_ERR_CERT_NOT_YET_VALID:
+			return CK_TLS_EXPIRED;
+		default:
+			return CK_TLS_UNTRUSTED;
+		}
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		return CK_TLS_PINNED;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_USE_SSL_FAILED:
+		return CK_TLS_HANDSHAKE;
+	default:
+		return -1;
+	}
+}
+
+const char *
+ck_tls_failure_name(enum ck_tls_failure f)
+{
+	static const char *const names[CK_TLS_NFAILURES] = {
+		"handshake", "untrusted", "expired", "hostname", "pin"
+	};
+
+	return (unsigned)f < CK_TLS_NFAILURES ? names[f] : "";
+}
+
+unsigned
+ck_http_tls_failure_count(const struct ck_http *h, enum ck_tls_failure f)
+{
+	return (unsigned)f < CK_TLS_NFAILURES ? h->ntls[f] : 0;
+}
+
+/*
  * Runs the prepared transfer on the multi handle, waking at least once a
  * second and at once when the stop descriptor becomes readable; a stop
  * request aborts the transfer (CURLE_ABORTED_BY_CALLBACK).  The multi
@@ -501,7 +563,7 @@ ck_http_request(struct ck_http *h, const char *method, const char *url,
 	char safeurl[512], safeerr[CURL_ERROR_SIZE];
 	CURLcode code;
 	long status = 0, nconn = 0;
-	int rc = -1;
+	int reason, rc = -1;
 
 	memset(resp, 0, sizeof(*resp));
 	memset(&x, 0, sizeof(x));
@@ -535,6 +597,8 @@ ck_http_request(struct ck_http *h, const char *method, const char *url,
 		goto out;
 	}
 	if (code != CURLE_OK) {
+		if ((reason = tls_failure(h, code)) >= 0)
+			h->ntls[reason]++;
 		ck_sanitize(safeerr, sizeof(safeerr), h->errbuf, strlen(h->errbuf));
 		ck_error_as(failure_class(code), "%s: curl_easy_perform: %s%s%s", safeurl,
 		    curl_easy_strerror(code), safeerr[0] ? ": " : "", safeerr);

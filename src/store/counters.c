@@ -235,3 +235,163 @@ ck_counters_errors_json(const struct ck_counters *c)
 		}
 	return o;
 }
+
+/* --- the agent's own counters, STATE_DIR/counters.json ------------------- */
+
+void
+ck_agent_counters_init(struct ck_agent_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void
+ck_counter_add(long long *count, long long n)
+{
+	if (n < 0)
+		return;
+	*count = n > CK_COUNTER_MAX - *count ? CK_COUNTER_MAX : *count + n;
+}
+
+/* Whether s is a reason as counted: 1..CK_COUNTERS_REASON_LEN bytes of [a-z_]. */
+static int
+reason_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len <= CK_COUNTERS_REASON_LEN &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz_") == len;
+}
+
+int
+ck_agent_counters_add_tls(struct ck_agent_counters *c, const char *reason, long long n)
+{
+	size_t i;
+
+	if (!reason_ok(reason))
+		return -1;
+	for (i = 0; i < c->nreasons; i++)
+		if (strcmp(c->tls_failures[i].reason, reason) == 0)
+			break;
+	if (i == c->nreasons) {
+		if (c->nreasons == CK_COUNTERS_REASONS_MAX)
+			return -1;
+		memcpy(c->tls_failures[i].reason, reason, strlen(reason) + 1);
+		c->tls_failures[i].n = 0;
+		c->nreasons++;
+	}
+	ck_counter_add(&c->tls_failures[i].n, n);
+	return 0;
+}
+
+/* Whether every count of c is in range and every reason of its form, each once. */
+static int
+agent_counters_ok(const struct ck_agent_counters *c)
+{
+	size_t i, j;
+
+	if (c->http_requests < 0 || c->http_requests > CK_COUNTER_MAX || c->tpm_commands < 0 ||
+	    c->tpm_commands > CK_COUNTER_MAX || c->nreasons > CK_COUNTERS_REASONS_MAX)
+		return 0;
+	for (i = 0; i < c->nreasons; i++) {
+		if (!reason_ok(c->tls_failures[i].reason) || c->tls_failures[i].n < 0 ||
+		    c->tls_failures[i].n > CK_COUNTER_MAX)
+			return 0;
+		for (j = 0; j < i; j++)
+			if (strcmp(c->tls_failures[i].reason, c->tls_failures[j].reason) == 0)
+				return 0;
+	}
+	return 1;
+}
+
+json_t *
+ck_agent_counters_tls_json(const struct ck_agent_counters *c)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; o != NULL && i < c->nreasons; i++)
+		if (json_object_set_new(o, c->tls_failures[i].reason,
+		    json_integer((json_int_t)c->tls_failures[i].n)) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	return o;
+}
+
+int
+ck_store_save_agent_counters(struct ck_store *st, const struct ck_agent_counters *c)
+{
+	json_t *obj = NULL, *tls = NULL;
+	char *path = NULL, *text = NULL;
+	int rc = -1;
+
+	if (ckst_cert_file(st, NULL, COUNTERS_FILE, 0, &path) == -1)
+		goto out;
+	if (!agent_counters_ok(c)) {
+		ck_error("not writing %s: a count out of range, or a TLS failure reason that is "
+		    "not of lower-case letters or there twice", path);
+		goto out;
+	}
+	tls = ck_agent_counters_tls_json(c);
+	/* json_pack's "o" steals the value, also when it fails. */
+	obj = json_pack("{s:I, s:I, s:o}",
+	    "http_requests", (json_int_t)c->http_requests,
+	    "tpm_commands", (json_int_t)c->tpm_commands,
+	    "ca_tls_failures", tls);
+	tls = NULL;
+	if (obj == NULL || (text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
+		ck_error("out of memory building %s", path);
+		goto out;
+	}
+	rc = ck_store_write_file(path, text, strlen(text), 0600);
+out:
+	json_decref(tls);
+	free(text);
+	json_decref(obj);
+	free(path);
+	return rc;
+}
+
+/* Parses STATE_DIR/counters.json (path in messages) into c, "nothing counted" on failure. */
+static int
+parse_agent_counters(const json_t *root, const char *path, void *out)
+{
+	struct ck_agent_counters *c = out;
+	const json_t *o = json_object_get(root, "ca_tls_failures"), *v;
+	const char *reason;
+	long long n;
+	int rc = -1;
+
+	if (get_count(root, "http_requests", path, &c->http_requests) == -1 ||
+	    get_count(root, "tpm_commands", path, &c->tpm_commands) == -1)
+		goto out;
+	if (o != NULL && !json_is_null(o)) {
+		if (!json_is_object(o) || json_object_size(o) > CK_COUNTERS_REASONS_MAX) {
+			ckst_record_corrupt(path, "ca_tls_failures",
+			    "an object of at most 8 reasons and their counts");
+			goto out;
+		}
+		json_object_foreach((json_t *)o, reason, v) {
+			(void)v;
+			if (get_count(o, reason, path, &n) == -1)
+				goto out;
+			if (ck_agent_counters_add_tls(c, reason, n) == -1) {
+				ckst_record_corrupt(path, "ca_tls_failures",
+				    "keyed by reasons (1 to 15 lower-case letters or '_')");
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		ck_agent_counters_init(c);
+	return rc;
+}
+
+int
+ck_store_load_agent_counters(struct ck_store *st, struct ck_agent_counters *c)
+{
+	ck_agent_counters_init(c);
+	return ckst_record_load(st, NULL, COUNTERS_FILE, COUNTERS_MAX, parse_agent_counters, c);
+}

@@ -159,6 +159,8 @@ ckst_cert_file(const struct ck_store *st, const char *name, const char *file, in
 	char *cdir = NULL;
 
 	*path = NULL;
+	if (name == NULL)
+		return (*path = ckst_path("%s/%s", st->dir, file)) != NULL ? 0 : -1;
 	if (ckst_cert_dir(st, name, create, &cdir) == 0)
 		*path = ckst_path("%s/%s", cdir, file);
 	free(cdir);

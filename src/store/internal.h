@@ -54,7 +54,11 @@ int ckst_split_path(const char *path, char **dir, const char **base);
  */
 int ckst_cert_dir(const struct ck_store *st, const char *name, int create, char **path);
 
-/* Sets *path (malloc'd) to STATE_DIR/certs/NAME/FILE after checking NAME; with create, makes certs/NAME. */
+/*
+ * Sets *path (malloc'd) to STATE_DIR/certs/NAME/FILE after checking NAME;
+ * with create, makes certs/NAME.  A NULL name is the agent's own:
+ * STATE_DIR/FILE.
+ */
 int ckst_cert_file(const struct ck_store *st, const char *name, const char *file, int create,
     char **path);
 
@@ -132,7 +136,7 @@ int ckst_record_time(const json_t *root, const char *key, int required, const ch
     time_t *t);
 
 /*
- * Reads certs/NAME/FILE (at most max bytes) as a JSON object and hands it
+ * Reads certs/NAME/FILE (STATE_DIR/FILE for a NULL name; at most max bytes) as a JSON object and hands it
  * to parse (path names it in messages).  Returns parse's result, 0 when
  * there is no such file (out untouched), -1 when it cannot be read or is
  * not a JSON object (reported).

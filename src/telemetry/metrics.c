@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "certkeeper/net/http.h"
 #include "certkeeper/store/file.h"
 #include "certkeeper/telemetry/metrics.h"
 #include "certkeeper/util/log.h"
@@ -55,6 +56,17 @@ static const struct family info_family = {
 };
 static const struct family attempts_family = {
 	"certkeeper_renewal_attempts_total", "counter", "Renewal attempts, by result."
+};
+static const struct family http_family = {
+	"certkeeper_http_requests_total", "counter", "HTTP requests sent to the ACME server."
+};
+static const struct family tpm_family = {
+	"certkeeper_tpm_commands_total", "counter", "Commands sent to the TPM."
+};
+static const struct family tls_family = {
+	"certkeeper_ca_tls_failures_total", "counter",
+	"TLS connections to the ACME server that failed, by reason (handshake, untrusted, expired, "
+	"hostname, pin)."
 };
 static const struct family errors_family = {
 	"certkeeper_acme_errors_total", "counter",
@@ -166,9 +178,45 @@ gauge_value(const struct ck_metrics_cert *m, enum gauge g, long long *v)
 	return *v != 0;
 }
 
+int
+ck_metrics_gather_agent(struct ck_store *st, struct ck_agent_counters *a)
+{
+	struct ck_agent_counters stored;
+	size_t i;
+	int rc;
+
+	rc = ck_store_load_agent_counters(st, &stored) != 0 ? 1 : 0;
+	ck_agent_counters_init(a);
+	a->http_requests = stored.http_requests;
+	a->tpm_commands = stored.tpm_commands;
+	for (i = 0; i < CK_TLS_NFAILURES; i++)
+		(void)ck_agent_counters_add_tls(a, ck_tls_failure_name((enum ck_tls_failure)i), 0);
+	for (i = 0; i < stored.nreasons; i++)
+		(void)ck_agent_counters_add_tls(a, stored.tls_failures[i].reason,
+		    stored.tls_failures[i].n);
+	return rc;
+}
+
+/* The agent's own counters, as ck_metrics_gather_agent gave them. */
+static void
+agent_families(FILE *f, const struct ck_agent_counters *a)
+{
+	size_t i;
+
+	header(f, &http_family);
+	fprintf(f, "%s %lld\n", http_family.name, a->http_requests);
+	header(f, &tpm_family);
+	fprintf(f, "%s %lld\n", tpm_family.name, a->tpm_commands);
+	header(f, &tls_family);
+	for (i = 0; i < a->nreasons; i++)
+		sample(f, tls_family.name, "reason", a->tls_failures[i].reason, NULL, NULL,
+		    a->tls_failures[i].n);
+}
+
 /* Every family in order; a family without samples is left out, headers too. */
 static void
-families(FILE *f, const struct ck_metrics_cert *certs, size_t n, const char *version)
+families(FILE *f, const struct ck_metrics_cert *certs, size_t n,
+    const struct ck_agent_counters *agent, const char *version)
 {
 	static const char *const results[] = { "success", "failure", "rolled_back" };
 	long long v, counts[3];
@@ -205,11 +253,13 @@ families(FILE *f, const struct ck_metrics_cert *certs, size_t n, const char *ver
 			sample(f, errors_family.name, "name", certs[i].name, "type",
 			    certs[i].counters.errors[j].type, certs[i].counters.errors[j].n);
 		}
+	if (agent != NULL)
+		agent_families(f, agent);
 }
 
 int
-ck_metrics_format(const struct ck_metrics_cert *certs, size_t n, const char *version,
-    char **text, size_t *len)
+ck_metrics_format(const struct ck_metrics_cert *certs, size_t n,
+    const struct ck_agent_counters *agent, const char *version, char **text, size_t *len)
 {
 	char *buf = NULL;
 	size_t size = 0;
@@ -222,7 +272,7 @@ ck_metrics_format(const struct ck_metrics_cert *certs, size_t n, const char *ver
 		ck_error_errno("metrics: open_memstream");
 		return -1;
 	}
-	families(f, certs, n, version);
+	families(f, certs, n, agent, version);
 	failed = ferror(f);
 	if (fclose(f) != 0 || failed) {
 		ck_error("metrics: out of memory formatting the metrics");
@@ -294,6 +344,7 @@ int
 ck_metrics_write(struct ck_store *st, const struct ck_config *cfg, time_t now)
 {
 	struct ck_metrics_cert *certs = NULL;
+	struct ck_agent_counters agent;
 	char *text = NULL;
 	size_t i, n = 0, len = 0;
 	int rc = -1;
@@ -308,9 +359,11 @@ ck_metrics_write(struct ck_store *st, const struct ck_config *cfg, time_t now)
 	for (i = 0; i < cfg->ncerts; i++)
 		if (ck_metrics_gather(st, &cfg->certs[i], now, &certs[n]) != -1)
 			n++;
+	/* Unreadable agent counters are reported and shown as nothing counted. */
+	(void)ck_metrics_gather_agent(st, &agent);
 	if (!dir_exists(cfg->metrics_file))
 		goto out;
-	if (ck_metrics_format(certs, n, PACKAGE_VERSION, &text, &len) != 0 ||
+	if (ck_metrics_format(certs, n, &agent, PACKAGE_VERSION, &text, &len) != 0 ||
 	    ck_store_write_file(cfg->metrics_file, text, len, 0644) != 0) {
 		ck_warn("metrics: %s not written (renewals are not affected)", cfg->metrics_file);
 		goto out;

@@ -4,7 +4,10 @@
 # not_after is the installed certificate's; the attempts by result and the
 # CA's problem type are counted, and the counts survive further runs;
 # `status --json` shows the same figures; the file is 0644 with no
-# temporary file left beside it; "metrics_file =" writes none.
+# temporary file left beside it; "metrics_file =" writes none.  The agent's
+# own counters: HTTP requests (equal to what Pebble logged), TPM commands,
+# and TLS failures towards the CA by reason, through a CA whose root is not
+# trusted and a server whose certificate is for another name.
 set -euo pipefail
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -40,7 +43,13 @@ attempts() {
 	metric "certkeeper_renewal_attempts_total{name=\"device\",result=\"$1\"}"
 }
 
+# pebble_served: the requests Pebble has logged so far.
+pebble_served() {
+	grep -cE ' (GET|HEAD|POST) [^ ]+ -> calling handler' "$CK_PEBBLE_DIR/pebble.log" || true
+}
+
 # 1. A first issuance.
+served_before=$(pebble_served)
 run_ck 0 -c "$conf" renew
 check_metrics "a success"
 end=$(openssl x509 -in "$cur/cert.pem" -noout -enddate) || fail "cannot read $cur/cert.pem"
@@ -65,7 +74,18 @@ assert_eq "$(rfc3339_epoch "$renew_after")" \
 	"$(metric 'certkeeper_certificate_renewal_timestamp_seconds{name="device"}')" "due time"
 assert_eq true "$(json_get "$s" '.certificates[0].ready')" "status ready"
 assert_eq 1 "$(json_get "$s" '.certificates[0].renewal_attempts.success')" "status successes"
-note "after a success: promtool passes, not_after is the certificate's, 1 success, 0644"
+requests=$(metric certkeeper_http_requests_total)
+# Every request certkeeper made reached Pebble, which logs each one it serves.
+pebble_requests=$(($(pebble_served) - served_before))
+assert_eq "$pebble_requests" "$requests" "HTTP requests, against the requests Pebble served"
+assert_eq "$requests" "$(json_get "$s" '.agent.http_requests')" "status: HTTP requests"
+assert_eq 0 "$(metric certkeeper_tpm_commands_total)" "TPM commands with software keys"
+for reason in handshake untrusted expired hostname pin; do
+	assert_eq 0 "$(metric "certkeeper_ca_tls_failures_total{reason=\"$reason\"}")" \
+		"TLS failures ($reason) after a success"
+done
+note "after a success: promtool passes, not_after is the certificate's, 1 success, 0644," \
+	"$requests HTTP requests, as many as Pebble served"
 
 # 2. The responder listens where the CA does not look: validation fails.
 wrong_port=$(ck_free_port)
@@ -109,3 +129,39 @@ run_ck 0 -c "$T/off.conf" renew --force
 assert_eq 2 "$(json_get "$(status_json "$T/off.conf")" '.certificates[0].renewal_attempts.success')" \
 	"successes counted with the file off"
 note "metrics_file = (empty): no file written, counting goes on"
+
+# 5. TLS failures towards the CA, by reason.  A root that is not the CA's:
+# "untrusted".  A server whose certificate, from the trusted root, is for
+# another name: "hostname".  Each is counted once per failed connection and
+# the counts survive runs; a success then counts its requests on top.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=other-root \
+	-keyout "$T/other-root.key" -out "$T/other-root.pem" -days 2 2>/dev/null
+sed "s|^ca_bundle = .*|ca_bundle = $T/other-root.pem|" "$conf" >"$T/untrusted.conf"
+run_ck 1 -c "$T/untrusted.conf" renew --force
+assert_contains "$(cat "$ERR")" "certificate" "the error of an untrusted CA"
+check_metrics "an untrusted CA"
+assert_eq 1 "$(metric 'certkeeper_ca_tls_failures_total{reason="untrusted"}')" "untrusted TLS failures"
+
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=wrong.invalid \
+	-keyout "$T/wrong.key" -out "$T/wrong.csr" 2>/dev/null
+printf 'subjectAltName = DNS:wrong.invalid\n' >"$T/wrong.ext"
+openssl x509 -req -in "$T/wrong.csr" -CA "$CK_PEBBLE_DIR/ca.pem" -CAkey "$CK_PEBBLE_DIR/ca.key" \
+	-CAcreateserial -days 2 -extfile "$T/wrong.ext" -out "$T/wrong.pem" 2>/dev/null
+wport=$(ck_free_port)
+_ck_spawn "$T/s_server.log" openssl s_server -accept "127.0.0.1:$wport" -cert "$T/wrong.pem" \
+	-key "$T/wrong.key" -www -quiet
+ck_wait_port "openssl s_server" "$CK_LAST_PID" "$T/s_server.log" "$wport"
+sed "s|^directory = .*|directory = https://localhost:$wport/dir|" "$conf" >"$T/hostname.conf"
+run_ck 1 -c "$T/hostname.conf" renew --force
+check_metrics "a certificate for another name"
+assert_eq 1 "$(metric 'certkeeper_ca_tls_failures_total{reason="hostname"}')" "hostname TLS failures"
+assert_eq 1 "$(metric 'certkeeper_ca_tls_failures_total{reason="untrusted"}')" \
+	"untrusted TLS failures after another run"
+s=$(status_json "$conf")
+assert_eq 1 "$(json_get "$s" '.agent.ca_tls_failures.hostname')" "status: hostname TLS failures"
+assert_eq 0 "$(json_get "$s" '.agent.ca_tls_failures.handshake')" "status: handshake TLS failures"
+before=$(metric certkeeper_http_requests_total)
+run_ck 0 -c "$conf" renew --force
+after=$(metric certkeeper_http_requests_total)
+[ "$after" -gt "$before" ] || fail "HTTP requests did not grow with a renewal: $before, then $after"
+note "TLS failures counted by reason (untrusted 1, hostname 1); HTTP requests $before, then $after"

@@ -344,7 +344,7 @@ test_tables_documented(void **state)
 
 	snprintf(path, sizeof(path), "%s/conf/certkeeper.conf", top_srcdir());
 	for (i = 0; i < ck_cfg_nsections; i++) {
-		sd = &ck_cfg_sections[i];
+		sd = ck_cfg_sections[i];
 		assert_true(sd->nkeys > 0);
 		for (j = 0; j < sd->nkeys; j++) {
 			k = &sd->keys[j];
@@ -502,6 +502,22 @@ test_retry(void **state)
 		fail_msg("%s", ck_last_error());
 	assert_int_equal(cfg->retry_min, 60);
 	assert_int_equal(cfg->retry_max, 6 * 3600);
+	ck_config_free(cfg);
+}
+
+/* Broken: warn_before not read as a share or a duration, or a default where none is set. */
+static void
+test_warn_before(void **state)
+{
+	struct ck_config *cfg = load_good("good-warn-before.conf");
+
+	assert_int_equal(cfg->certs[0].warn_before_pct, 20);
+	assert_int_equal(cfg->certs[0].warn_before_secs, 0);
+	assert_int_equal(cfg->certs[1].warn_before_pct, 0);
+	assert_int_equal(cfg->certs[1].warn_before_secs, 36 * 3600);
+	/* Absent: both 0, which cert/due.h reads as a sixth of the lifetime. */
+	assert_int_equal(cfg->certs[2].warn_before_pct, 0);
+	assert_int_equal(cfg->certs[2].warn_before_secs, 0);
 	ck_config_free(cfg);
 }
 
@@ -795,6 +811,7 @@ main(void)
 		cmocka_unit_test(test_tables_documented),
 		cmocka_unit_test(test_order_timeout),
 		cmocka_unit_test(test_retry),
+		cmocka_unit_test(test_warn_before),
 		cmocka_unit_test(test_hooks),
 		cmocka_unit_test(test_group_readable),
 		cmocka_unit_test(test_telemetry),

@@ -13,6 +13,7 @@
 #include "certkeeper/acme/client.h"
 #include "certkeeper/agent/keysource.h"
 #include "certkeeper/config/config.h"
+#include "certkeeper/net/http.h"
 #include "certkeeper/store/accounts.h"
 #include "certkeeper/store/file.h"
 #include "certkeeper/store/state.h"
@@ -28,6 +29,10 @@ struct ck_session {
 	struct ck_signer *account;	/* the account key, loaded on first use */
 	char *account_url;		/* once known: stored, or registered */
 	struct ck_acme *acme;		/* the client with its account, on first use */
+	/* What ck_session_count has counted in the store already. */
+	unsigned counted_requests;
+	unsigned counted_tpm;
+	unsigned counted_tls[CK_TLS_NFAILURES];
 };
 
 /* Opens cfg's store.  cfg and clock must outlive the session. */
@@ -39,6 +44,14 @@ int ck_session_open(const struct ck_config *cfg, struct ck_clock *clock,
  * requests, TLS connections and TPM commands made (NULL is fine).
  */
 void ck_session_close(struct ck_session *s);
+
+/*
+ * Adds what the session did since the last call (HTTP requests, TPM
+ * commands, TLS failures by reason) to the agent's counters in the store,
+ * which the metrics read.  A failure is a warning: counting never fails a
+ * renewal.  ck_session_close calls it too.
+ */
+void ck_session_count(struct ck_session *s);
 
 /* Takes the run lock: 0, 1 when another run holds it (reported), -1. */
 int ck_session_lock(struct ck_session *s);

@@ -54,6 +54,26 @@ int ck_http_request(struct ck_http *h, const char *method, const char *url,
     const char *body, size_t bodylen, struct ck_http_resp *resp);
 void ck_http_resp_free(struct ck_http_resp *resp);
 
+/*
+ * Why a TLS connection to the server failed, as the metrics count it
+ * (certkeeper_ca_tls_failures_total{reason}): a burst of them is how an
+ * interceptor on the device's network shows up.  A local problem (an
+ * unreadable ca_bundle) is not one of them.
+ */
+enum ck_tls_failure {
+	CK_TLS_HANDSHAKE,	/* "handshake": refused protocol or cipher, an alert, cut off */
+	CK_TLS_UNTRUSTED,	/* "untrusted": the server's certificate chains to no trusted root */
+	CK_TLS_EXPIRED,		/* "expired": ... is outside its validity */
+	CK_TLS_HOSTNAME,	/* "hostname": ... is not for the host of the URL */
+	CK_TLS_PINNED,		/* "pin": ... carries a key that is not pinned */
+	CK_TLS_NFAILURES
+};
+
+/* "handshake", "untrusted", "expired", "hostname", "pin". */
+const char *ck_tls_failure_name(enum ck_tls_failure f);
+/* TLS failures of reason f so far. */
+unsigned ck_http_tls_failure_count(const struct ck_http *h, enum ck_tls_failure f);
+
 /* Number of requests and new TLS connections so far (for -v and the benchmark). */
 unsigned ck_http_request_count(const struct ck_http *h);
 unsigned ck_http_connect_count(const struct ck_http *h);

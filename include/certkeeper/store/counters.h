@@ -2,7 +2,10 @@
  * store/counters.h: what each certificate's attempts came to, counted
  * across runs and restarts, in STATE_DIR/certs/NAME/counters.json (0600):
  * attempts by result, the CA's errors by problem type, the last success.
- * The metrics (telemetry/metrics.h) and `status` read them.
+ * The metrics (telemetry/metrics.h) and `status` read them.  What the
+ * agent did for all certificates together (HTTP requests, TPM commands,
+ * TLS failures towards the CA by reason) is counted the same way in
+ * STATE_DIR/counters.json.
  *
  * As schedule.json (store/schedule.h): one JSON object whose members are
  * checked one by one and whose unknown members are ignored; a file that is
@@ -36,6 +39,20 @@ struct ck_counters {
 	} errors[CK_COUNTERS_TYPES_MAX];	/* the CA's problems, in the order first seen */
 };
 
+/* Reasons of TLS failures counted apart (net/http.h has five). */
+#define CK_COUNTERS_REASONS_MAX	8
+#define CK_COUNTERS_REASON_LEN	15	/* bytes of a reason: lower-case letters and '_' */
+
+struct ck_agent_counters {
+	long long http_requests;	/* requests sent to the CA */
+	long long tpm_commands;		/* commands sent to the TPM */
+	size_t nreasons;
+	struct {
+		char reason[CK_COUNTERS_REASON_LEN + 1];
+		long long n;
+	} tls_failures[CK_COUNTERS_REASONS_MAX];	/* in the order first seen */
+};
+
 /* Makes "nothing counted". */
 void ck_counters_init(struct ck_counters *c);
 
@@ -65,6 +82,26 @@ int ck_store_save_counters(struct ck_store *st, const char *name, const struct c
  * go on.
  */
 int ck_store_load_counters(struct ck_store *st, const char *name, struct ck_counters *c);
+
+/* Makes "nothing counted". */
+void ck_agent_counters_init(struct ck_agent_counters *c);
+
+/*
+ * Adds n TLS failures of reason (1..CK_COUNTERS_REASON_LEN bytes of
+ * [a-z_]); -1 (nothing added, not reported) for a reason not of that form
+ * or when CK_COUNTERS_REASONS_MAX reasons are kept already.
+ */
+int ck_agent_counters_add_tls(struct ck_agent_counters *c, const char *reason, long long n);
+
+/* Adds n to *count, which stays at CK_COUNTER_MAX. */
+void ck_counter_add(long long *count, long long n);
+
+/* Saves and reads back STATE_DIR/counters.json, as the per-certificate counters. */
+int ck_store_save_agent_counters(struct ck_store *st, const struct ck_agent_counters *c);
+int ck_store_load_agent_counters(struct ck_store *st, struct ck_agent_counters *c);
+
+/* c's TLS failures as a JSON object {REASON: N} (new reference), or NULL (out of memory). */
+json_t *ck_agent_counters_tls_json(const struct ck_agent_counters *c);
 
 /* The CA's errors counted in c as a JSON object {TYPE: N} (new reference), or NULL (out of memory). */
 json_t *ck_counters_errors_json(const struct ck_counters *c);

@@ -6,7 +6,9 @@
  * the plan (agent/schedule.h); its attempts by result, the CA's errors by
  * problem type and the last success, from the counters (store/counters.h),
  * which the pass bumps after every attempt; the consecutive failures and
- * the backoff, from the schedule.  `status --json` shows the same figures
+ * the backoff, from the schedule.  For the agent as a whole: the HTTP
+ * requests, TPM commands and TLS failures towards the CA by reason, which
+ * the session counts (agent/session.h).  `status --json` shows the same figures
  * through ck_metrics_ready and the same counters.
  *
  * A time not known (nothing usable installed, no backoff, never a
@@ -48,6 +50,14 @@ int ck_metrics_gather(struct ck_store *st, const struct ck_cert_config *cc, time
     struct ck_metrics_cert *m);
 
 /*
+ * Gathers the agent's own counters from the store, with a count (0 when
+ * not seen) for every TLS failure reason net/http.h knows, so that a
+ * scrape sees each series from the start.  Returns 0, or 1 when the
+ * counters were unreadable (reported; shown as nothing counted).
+ */
+int ck_metrics_gather_agent(struct ck_store *st, struct ck_agent_counters *a);
+
+/*
  * Writes s to f as a label value of the exposition format: backslash,
  * double quote and newline escaped (\\, \", \n), the rest as it is.
  * Returns 0, or -1 when f failed (not reported).
@@ -55,12 +65,12 @@ int ck_metrics_gather(struct ck_store *st, const struct ck_cert_config *cc, time
 int ck_metrics_label_value(FILE *f, const char *s);
 
 /*
- * The exposition text for certs (n of them, in that order) and version,
- * in *text (malloc'd, len bytes, NUL-terminated).  Returns 0, or -1 when
- * out of memory (reported).
+ * The exposition text for certs (n of them, in that order), the agent's
+ * own counters (NULL: left out) and version, in *text (malloc'd, len
+ * bytes, NUL-terminated).  Returns 0, or -1 when out of memory (reported).
  */
-int ck_metrics_format(const struct ck_metrics_cert *certs, size_t n, const char *version,
-    char **text, size_t *len);
+int ck_metrics_format(const struct ck_metrics_cert *certs, size_t n,
+    const struct ck_agent_counters *agent, const char *version, char **text, size_t *len);
 
 /*
  * Counts the attempt at name whose outcome is o, ended at now, in name's
