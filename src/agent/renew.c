@@ -209,14 +209,15 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 		goto out;
 	if (ck_store_pending_clear(s->store, cc->name) != 0)
 		ck_warn("%s: the pending order stays recorded; the next run finds it done", cc->name);
+	/* What is installed now, also when its deploy fails or is rolled back: the events name it. */
+	snprintf(o->serial, sizeof(o->serial), "%s", chain.serial);
+	o->not_before = chain.not_before;
+	o->not_after = chain.not_after;
 	if (ck_deploy_after_install(s, cc, o) != 0)
 		goto out;
 	ck_time_rfc3339(chain.not_after, until, sizeof(until));
 	ck_info("%s: installed certificate %s (serial %s, valid until %s)", cc->name, version,
 	    chain.serial, until);
-	snprintf(o->serial, sizeof(o->serial), "%s", chain.serial);
-	o->not_before = chain.not_before;
-	o->not_after = chain.not_after;
 	rc = 0;
 out:
 	ck_solver_free(solver);

@@ -31,7 +31,7 @@ ck_due_source_name(enum ck_due_source src)
 /* What is installed for cc: *installed, and for a usable certificate its validity. */
 static void
 read_installed(struct ck_store *st, const struct ck_cert_config *cc, enum ck_installed *installed,
-    time_t *not_before, time_t *not_after)
+    time_t *not_before, time_t *not_after, char *serial, size_t serial_len)
 {
 	struct ck_cert_info info;
 	char *pem = NULL;
@@ -53,6 +53,8 @@ read_installed(struct ck_store *st, const struct ck_cert_config *cc, enum ck_ins
 	if (*installed == CK_INSTALLED_OK || *installed == CK_INSTALLED_UNCOVERED) {
 		*not_before = info.not_before;
 		*not_after = info.not_after;
+		if (serial != NULL && info.serial != NULL && strlen(info.serial) < serial_len)
+			memcpy(serial, info.serial, strlen(info.serial) + 1);
 	}
 	ck_cert_info_clear(&info);
 	free(pem);
@@ -95,7 +97,8 @@ ck_schedule_plan_at(struct ck_store *st, const struct ck_cert_config *cc, time_t
 	p->due = now;
 	p->source = CK_DUE_MISSING;
 	unreadable = ck_store_load_schedule(st, cc->name, &sc) != 0;
-	read_installed(st, cc, &p->installed, &p->not_before, &p->not_after);
+	read_installed(st, cc, &p->installed, &p->not_before, &p->not_after, p->serial,
+	    sizeof(p->serial));
 	if (p->installed == CK_INSTALLED_OK && due_time(cc, &sc, p) != 0)
 		return -1;
 	p->failures = sc.failures;
@@ -174,7 +177,7 @@ ck_schedule_after(struct ck_session *s, const struct ck_cert_config *cc,
 	(void)ck_store_load_schedule(s->store, cc->name, &sc);
 	learn_thumbprint(s, &sc);
 	if (o->result == CK_RESULT_FAILURE)
-		read_installed(s->store, cc, &installed, &not_before, &not_after);
+		read_installed(s->store, cc, &installed, &not_before, &not_after, NULL, 0);
 	ck_backoff_learn(&sc, o, s->cfg->retry_min, s->cfg->retry_max, not_after, now,
 	    o->result == CK_RESULT_FAILURE ? random_value(cc->name) : 0);
 	if (o->result == CK_RESULT_FAILURE) {

@@ -68,6 +68,26 @@ ck_renew_after(const struct ck_cert_config *cc, time_t not_before, time_t not_af
 	return minus(not_after, life / 100 * pct + life % 100 * pct / 100);
 }
 
+time_t
+ck_warn_after(const struct ck_cert_config *cc, time_t not_before, time_t not_after)
+{
+	uint64_t life, pct;
+
+	if (not_after <= not_before)
+		return not_after;
+	life = lifetime_of(not_before, not_after);
+	if (cc->warn_before_secs > 0) {
+		if ((uint64_t)cc->warn_before_secs >= life)
+			return not_before;
+		return minus(not_after, (uint64_t)cc->warn_before_secs);
+	}
+	if (cc->warn_before_pct > 0) {
+		pct = (uint64_t)cc->warn_before_pct;
+		return minus(not_after, life / 100 * pct + life % 100 * pct / 100);
+	}
+	return minus(not_after, life / 6);
+}
+
 int
 ck_renew_is_due(const struct ck_cert_config *cc, time_t not_before, time_t not_after,
     time_t now)

@@ -159,11 +159,11 @@ set_http_port(struct parse *p, const char *key, const char *value)
 	return 0;
 }
 
-/* renew_before: "N%" (1..99) or a duration; sets one field, clears the other. */
+/* "N%" (1..99) or a duration: sets *pct or *secs, clears the other. */
 static int
-set_renew_before(struct parse *p, const char *key, const char *value)
+parse_share_or_duration(struct parse *p, const char *key, const char *value, int *pct,
+    long *secs)
 {
-	struct ck_cert_config *cc = ck_cfg_cert(p);
 	size_t len = strlen(value);
 	char q[QUOTE_BUF];
 	const char *s = value;
@@ -175,8 +175,8 @@ set_renew_before(struct parse *p, const char *key, const char *value)
 		if (n < 1 || n > 99)
 			return ck_cfg_fail(p, p->lineno, "%s: share \"%s\" is outside 1%%..99%%", key,
 			    ck_cfg_quote(q, sizeof(q), value));
-		cc->renew_before_pct = (int)n;
-		cc->renew_before_secs = 0;
+		*pct = (int)n;
+		*secs = 0;
 		return 0;
 	}
 	if (ck_cfg_duration(value, &n) < 0)
@@ -184,13 +184,32 @@ set_renew_before(struct parse *p, const char *key, const char *value)
 	if (n < 1)
 		return ck_cfg_fail(p, p->lineno, "%s: duration \"%s\" must be positive", key,
 		    ck_cfg_quote(q, sizeof(q), value));
-	cc->renew_before_secs = n;
-	cc->renew_before_pct = 0;
+	*secs = n;
+	*pct = 0;
 	return 0;
 bad:
 	return ck_cfg_fail(p, p->lineno,
 	    "%s: \"%s\" is neither a share (1%%..99%%) nor a duration (N followed by s, m, h or d)",
 	    key, ck_cfg_quote(q, sizeof(q), value));
+}
+
+/* renew_before: a share of the lifetime left, or the time left, when renewal is due. */
+static int
+set_renew_before(struct parse *p, const char *key, const char *value)
+{
+	struct ck_cert_config *cc = ck_cfg_cert(p);
+
+	return parse_share_or_duration(p, key, value, &cc->renew_before_pct,
+	    &cc->renew_before_secs);
+}
+
+/* warn_before: a share of the lifetime left, or the time left, when expiring-soon is announced. */
+static int
+set_warn_before(struct parse *p, const char *key, const char *value)
+{
+	struct ck_cert_config *cc = ck_cfg_cert(p);
+
+	return parse_share_or_duration(p, key, value, &cc->warn_before_pct, &cc->warn_before_secs);
 }
 
 /* key_reuse: yes or no. */
@@ -262,6 +281,8 @@ static const struct key_def cert_keys[] = {
 	{ "http_port", set_http_port, "80", KEY_OPTIONAL, "where the http-01 responder listens" },
 	/* Absent: the lifetime rule of cert/due.h (a third left, half for ten days or less). */
 	{ "renew_before", set_renew_before, NULL, KEY_OPTIONAL, "lifetime share or time left" },
+	/* Absent: a sixth of the lifetime left, as the shipped alert rules warn. */
+	{ "warn_before", set_warn_before, NULL, KEY_OPTIONAL, "when expiring-soon is announced" },
 	{ "key_reuse", set_key_reuse, "no", KEY_OPTIONAL, "keep the key across renewals" },
 	{ "key_file", set_key_file, NULL, KEY_OPTIONAL, "an existing key to use (needs key_reuse)" },
 	{ "deploy_hook", set_deploy_hook, NULL, KEY_OPTIONAL, "command run after each install" },

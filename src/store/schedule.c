@@ -54,6 +54,16 @@ ari_id_ok(const char *s)
 	return b > 0 && s[a + 1 + b] == '\0' && a + 1 + b <= CK_SCHED_ARI_ID_MAX;
 }
 
+/* Whether s is a serial as the certificate checks write it: lower-case hex, no leading zero. */
+static int
+serial_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len <= CK_SCHED_SERIAL_MAX && strspn(s, "0123456789abcdef") == len &&
+	    (s[0] != '0' || len == 1);
+}
+
 /* Whether the ARI window of sc does not end before it starts. */
 static int
 window_ok(const struct ck_sched *sc)
@@ -73,9 +83,11 @@ ck_store_save_schedule(struct ck_store *st, const char *name, const struct ck_sc
 		goto out;
 	if (sc->failures < 0 || sc->failures > CK_SCHED_FAILURES_MAX ||
 	    (sc->thumbprint[0] != '\0' && !thumb_ok(sc->thumbprint)) ||
-	    (sc->ari_id[0] != '\0' && !ari_id_ok(sc->ari_id)) || !window_ok(sc)) {
-		ck_error("not writing %s: failures out of range, a malformed thumbprint or "
-		    "ARI id, or an ARI window that ends before it starts", path);
+	    (sc->ari_id[0] != '\0' && !ari_id_ok(sc->ari_id)) || !window_ok(sc) ||
+	    (sc->warned_expiring[0] != '\0' && !serial_ok(sc->warned_expiring)) ||
+	    (sc->warned_expired[0] != '\0' && !serial_ok(sc->warned_expired))) {
+		ck_error("not writing %s: failures out of range, a malformed thumbprint, "
+		    "ARI id or serial, or an ARI window that ends before it starts", path);
 		goto out;
 	}
 	if (ckst_record_time_value(sc->last_failure, &t[0]) == -1 ||
@@ -87,7 +99,7 @@ ck_store_save_schedule(struct ck_store *st, const char *name, const struct ck_sc
 		goto out;
 	}
 	/* json_pack's "o" steals each time, also when it fails. */
-	obj = json_pack("{s:I, s:o, s:o, s:s?, s:s?, s:o, s:o, s:o, s:o}",
+	obj = json_pack("{s:I, s:o, s:o, s:s?, s:s?, s:o, s:o, s:o, s:o, s:s?, s:s?}",
 	    "failures", (json_int_t)sc->failures,
 	    "last_failure", t[0],
 	    "next_attempt", t[1],
@@ -96,7 +108,9 @@ ck_store_save_schedule(struct ck_store *st, const char *name, const struct ck_sc
 	    "ari_start", t[2],
 	    "ari_end", t[3],
 	    "ari_chosen", t[4],
-	    "ari_next_fetch", t[5]);
+	    "ari_next_fetch", t[5],
+	    "warned_expiring", sc->warned_expiring[0] != '\0' ? sc->warned_expiring : NULL,
+	    "warned_expired", sc->warned_expired[0] != '\0' ? sc->warned_expired : NULL);
 	for (i = 0; i < 6; i++)
 		t[i] = NULL;
 	if (obj == NULL || (text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
@@ -164,7 +178,11 @@ parse_schedule(const json_t *root, const char *path, void *out)
 	    ckst_record_time(root, "ari_start", 0, path, &sc->ari_start) == -1 ||
 	    ckst_record_time(root, "ari_end", 0, path, &sc->ari_end) == -1 ||
 	    ckst_record_time(root, "ari_chosen", 0, path, &sc->ari_chosen) == -1 ||
-	    ckst_record_time(root, "ari_next_fetch", 0, path, &sc->ari_next_fetch) == -1)
+	    ckst_record_time(root, "ari_next_fetch", 0, path, &sc->ari_next_fetch) == -1 ||
+	    get_word(root, "warned_expiring", serial_ok, "a serial number in hex or null", path,
+	    sc->warned_expiring, sizeof(sc->warned_expiring)) == -1 ||
+	    get_word(root, "warned_expired", serial_ok, "a serial number in hex or null", path,
+	    sc->warned_expired, sizeof(sc->warned_expired)) == -1)
 		goto out;
 	if (!window_ok(sc)) {
 		ckst_record_corrupt(path, "ari_end", "at or after ari_start");

@@ -45,6 +45,14 @@ stderr_is_journal(void)
 	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
+int
+ck_log_to_journal(void)
+{
+	if (to_journal < 0)
+		to_journal = stderr_is_journal();
+	return to_journal;
+}
+
 void
 ck_log_set_level(int level)
 {
@@ -65,10 +73,8 @@ vlog(int level, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* In place: whatever a message quotes, only printable ASCII goes out. */
 	ck_sanitize(msg, sizeof(msg), msg, sizeof(msg));
-	if (to_journal < 0)
-		to_journal = stderr_is_journal();
 	/* journald reads the "<N>" prefix as the priority and adds the identifier itself. */
-	if (to_journal)
+	if (ck_log_to_journal())
 		fprintf(stderr, "<%d>%s: %s\n", level_prio[level], level_names[level], msg);
 	else
 		fprintf(stderr, "certkeeper: %s: %s\n", level_names[level], msg);

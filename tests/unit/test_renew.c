@@ -55,6 +55,27 @@ test_percent(void **state)
 	assert_int_equal(ck_renew_after(&cc, NB, NA), NB + 90 * DAY / 100);
 }
 
+/* Broken: the expiring-soon time (ck_warn_after) by default, by share, by duration. */
+static void
+test_warn_after(void **state)
+{
+	struct ck_cert_config cc;
+
+	memset(&cc, 0, sizeof(cc));
+	/* Default: a sixth of 90 days (15 days) before the end. */
+	assert_int_equal(ck_warn_after(&cc, NB, NA), NA - 15 * DAY);
+	cc.warn_before_pct = 10;
+	assert_int_equal(ck_warn_after(&cc, NB, NA), NA - 9 * DAY);
+	cc.warn_before_pct = 0;
+	cc.warn_before_secs = 2 * DAY;
+	assert_int_equal(ck_warn_after(&cc, NB, NA), NA - 2 * DAY);
+	/* Longer than the lifetime: from the start. */
+	cc.warn_before_secs = 365 * DAY;
+	assert_int_equal(ck_warn_after(&cc, NB, NA), NB);
+	/* A certificate that ends before it starts: its end. */
+	assert_int_equal(ck_warn_after(&cc, NA, NB), NB);
+}
+
 /* Broken: rounding of a share on a lifetime that is not a multiple of 100 seconds. */
 static void
 test_percent_small_lifetime(void **state)
@@ -154,6 +175,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_percent),
 		cmocka_unit_test(test_percent_small_lifetime),
+		cmocka_unit_test(test_warn_after),
 		cmocka_unit_test(test_percent_huge_lifetime),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_duration_longer_than_lifetime),

@@ -492,6 +492,8 @@ full_schedule(void)
 	sc.ari_end = 1700200000;
 	sc.ari_chosen = 1700150000;
 	sc.ari_next_fetch = 1700021600;
+	snprintf(sc.warned_expiring, sizeof(sc.warned_expiring), "%s", "6c57eb8ac137561a");
+	snprintf(sc.warned_expired, sizeof(sc.warned_expired), "%s", "1f");
 	return sc;
 }
 
@@ -508,6 +510,8 @@ assert_sched_equal(const struct ck_sched *a, const struct ck_sched *b)
 	assert_int_equal(a->ari_end, b->ari_end);
 	assert_int_equal(a->ari_chosen, b->ari_chosen);
 	assert_int_equal(a->ari_next_fetch, b->ari_next_fetch);
+	assert_string_equal(a->warned_expiring, b->warned_expiring);
+	assert_string_equal(a->warned_expired, b->warned_expired);
 }
 
 /*
@@ -598,6 +602,10 @@ test_schedule_corrupt(void **state)
 		    "\"ari_end\": \"2023-11-14T00:00:00Z\"}" },
 		{ "ari_chosen", "{\"ari_chosen\": 0}" },
 		{ "ari_next_fetch", "{\"ari_next_fetch\": []}" },
+		{ "warned_expiring", "{\"warned_expiring\": \"6C57EB\"}" },
+		{ "warned_expiring", "{\"warned_expiring\": \"00ab\"}" },
+		{ "warned_expired", "{\"warned_expired\": 17}" },
+		{ "warned_expired", "{\"warned_expired\": \"\"}" },
 	};
 	struct fixture *fx = *state;
 	struct ck_sched sc;

@@ -26,7 +26,7 @@ struct ck_outcome {
 	char problem[64];		/* short ACME problem type, or "" */
 	char error[1024];		/* sanitized text of the last error, or "" */
 	long retry_after;		/* seconds the CA asked to wait, or -1 */
-	/* On success: the installed certificate. */
+	/* Once installed (a success, or a deploy that failed or was rolled back): the new certificate. */
 	char serial[128];
 	time_t not_before;
 	time_t not_after;

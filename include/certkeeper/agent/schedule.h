@@ -46,6 +46,7 @@ struct ck_plan {
 	time_t jitter;			/* seconds due was moved earlier; 0 also when not known yet */
 	long failures;			/* consecutive failed attempts */
 	time_t last_failure;		/* when the last of them ended; 0: none */
+	char serial[72];		/* the installed certificate's, lower-case hex; "" if none */
 };
 
 /* "missing", "lifetime", "renew_before", "ari". */

@@ -37,6 +37,14 @@ int ck_due_has_renew_before(const struct ck_cert_config *cc);
  */
 time_t ck_renew_after(const struct ck_cert_config *cc, time_t not_before, time_t not_after);
 
+/*
+ * When a certificate [not_before, not_after] is announced as expiring soon
+ * (telemetry/events.h): not_after minus cc's warn_before (a share of the
+ * lifetime or a duration, never before not_before), by default minus a
+ * sixth of the lifetime, which the shipped alert rules also use.
+ */
+time_t ck_warn_after(const struct ck_cert_config *cc, time_t not_before, time_t not_after);
+
 /* Non-zero when due at now. */
 int ck_renew_is_due(const struct ck_cert_config *cc, time_t not_before, time_t not_after,
     time_t now);

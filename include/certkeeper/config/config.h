@@ -29,6 +29,8 @@ struct ck_cert_config {
 	int http_port;			/* default 80 */
 	int renew_before_pct;		/* 1..99 when renew_before is a share, else 0 */
 	long renew_before_secs;		/* > 0 when renew_before is a duration, else 0 */
+	int warn_before_pct;		/* 1..99 when warn_before is a share, else 0 */
+	long warn_before_secs;		/* > 0 when warn_before is a duration; both 0: a sixth */
 	int key_reuse;			/* default 0 */
 	char *key_file;			/* NULL, or an existing key to use (needs key_reuse) */
 	char **deploy_hook;		/* NULL, or the command run after an install (util/argv.h) */

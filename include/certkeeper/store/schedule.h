@@ -17,6 +17,7 @@
 struct ck_store;
 
 #define CK_SCHED_FAILURES_MAX	1000000	/* consecutive failures counted; more stay at this */
+#define CK_SCHED_SERIAL_MAX	64	/* a serial number in hex: 20 octets (RFC 5280) are 40 */
 #define CK_SCHED_THUMB_LEN	43	/* a JWK thumbprint: base64url of a SHA-256, no padding */
 #define CK_SCHED_ARI_ID_MAX	256	/* bytes of an ARI certificate identifier */
 
@@ -34,6 +35,13 @@ struct ck_sched {
 	time_t ari_start, ari_end;	/* the window, 0 when unknown; start <= end */
 	time_t ari_chosen;		/* the time chosen in it to renew at; 0: none */
 	time_t ari_next_fetch;		/* when to ask the CA again; 0: none */
+	/*
+	 * The serial (lower-case hex) of the installed certificate whose
+	 * expiring-soon, and whose expired, event was announced, so that each
+	 * is announced once per certificate (telemetry/events.h); "" none.
+	 */
+	char warned_expiring[CK_SCHED_SERIAL_MAX + 1];
+	char warned_expired[CK_SCHED_SERIAL_MAX + 1];
 };
 
 /* Makes "no state": nothing failed, nothing known. */

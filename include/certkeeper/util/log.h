@@ -32,6 +32,9 @@ enum ck_log_level {
 
 void ck_log_set_level(int level);
 
+/* Non-zero when stderr is the journal stream systemd set up (JOURNAL_STREAM). */
+int ck_log_to_journal(void);
+
 /* Writes "certkeeper: LEVEL: message" to stderr when level is enabled. */
 void ck_log(int level, const char *fmt, ...) CK_PRINTF(2, 3);
 
