@@ -61,13 +61,17 @@ s=$(status_json "$conf")
 assert_eq tpm "$(json_get "$s" '.certificates[0].key_type')" "key_type"
 assert_eq "$cur/key.tss2.pem" "$(json_get "$s" '.certificates[0].key_path')" "key_path"
 assert_eq success "$(json_get "$s" '.certificates[0].last_result')" "last_result"
-note "the key is a TSS2 key matching the certificate"
+tpm_commands=$(json_get "$s" '.agent.tpm_commands')
+[ "$tpm_commands" -gt 0 ] || fail "TPM commands counted after a TPM issuance: '$tpm_commands'"
+note "the key is a TSS2 key matching the certificate; $tpm_commands TPM commands counted"
 
 serial1=$(cert_serial "$cur/cert.pem")
 key1=$(sha256sum <"$cur/key.tss2.pem")
 run_ck 0 -c "$conf" renew --force
 no_transients "a forced renewal"
 assert_ne "$serial1" "$(cert_serial "$cur/cert.pem")" "serial after renew --force"
+more=$(json_get "$(status_json "$conf")" '.agent.tpm_commands')
+[ "$more" -gt "$tpm_commands" ] || fail "TPM commands did not grow with a renewal: $tpm_commands, then $more"
 key2=$(sha256sum <"$cur/key.tss2.pem")
 assert_ne "$key1" "$key2" "key.tss2.pem after renew --force"
 pub_cert2=$(cert_pubkey "$cur/cert.pem")
