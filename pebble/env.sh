@@ -23,12 +23,14 @@ CK_PORTS_TAKEN=""
 # systemd brings systemd-analyze (verify, security, syscall-filter) for the
 # units tests, which need no running systemd; libseccomp-dev (test-only: the
 # agent never links it) builds tests/seccomp-exec for sandbox.sh; prometheus
-# brings promtool, which checks the metrics file in metrics.sh.
+# brings promtool, which checks the metrics file in metrics.sh, and
+# prometheus-node-exporter reads it there as its textfile collector does on
+# a device.
 CK_DEB_PACKAGES=(build-essential autoconf automake libtool pkg-config libssl-dev
 	libcurl4-openssl-dev libjansson-dev libinih-dev libmicrohttpd-dev libtss2-dev
 	libcmocka-dev pebble swtpm swtpm-tools tpm2-tools tpm2-openssl tpm2-abrmd
 	libtss2-tcti-tabrmd0 dbus openssl curl python3 jq ca-certificates strace libsystemd-dev
-	systemd libseccomp-dev prometheus)
+	systemd libseccomp-dev prometheus prometheus-node-exporter)
 
 # How long (seconds) a started service may take to answer.
 CK_START_TIMEOUT=${CK_START_TIMEOUT:-30}
@@ -383,7 +385,8 @@ ck_stop_all() {
 # arguments are extra lines for the [cert:device] section (key = ...).
 # CK_ACCOUNT_KEY (default ec-p256) and CK_CONTACT (default
 # mailto:ops@example.com, empty for none) shape [acme]; a [tpm] section is
-# written when CK_TCTI is set.
+# written when CK_TCTI is set.  [telemetry] has metrics_file = CK_METRICS_FILE
+# (default empty: off) and the lines of CK_TELEMETRY.
 ck_write_config() {
 	local file=$1 state=$2 contact
 
@@ -404,6 +407,11 @@ ck_write_config() {
 			echo "tcti = $CK_TCTI"
 			echo "parent = owner"
 		fi
+		# Off unless the test names a file: never the machine's textfile directory.
+		echo
+		echo "[telemetry]"
+		echo "metrics_file = ${CK_METRICS_FILE:-}"
+		[ -z "${CK_TELEMETRY:-}" ] || printf '%s\n' "$CK_TELEMETRY"
 		echo
 		echo "[cert:device]"
 		echo "domains = device-1.test, api.device-1.test"

@@ -19,8 +19,7 @@ ck_start_pebble "$T/pebble"
 state=$T/state
 conf=$T/certkeeper.conf
 prom=$T/metrics/certkeeper.prom
-ck_write_config "$conf" "$state" "key = ec-p256"
-printf '\n[telemetry]\nmetrics_file = %s\n' "$prom" >>"$conf"
+CK_METRICS_FILE=$prom ck_write_config "$conf" "$state" "key = ec-p256"
 mkdir "$T/metrics"
 cur=$state/certs/device/current
 
@@ -165,3 +164,32 @@ run_ck 0 -c "$conf" renew --force
 after=$(metric certkeeper_http_requests_total)
 [ "$after" -gt "$before" ] || fail "HTTP requests did not grow with a renewal: $before, then $after"
 note "TLS failures counted by reason (untrusted 1, hostname 1); HTTP requests $before, then $after"
+
+# 6. What node_exporter's textfile collector (Debian's prometheus-node-exporter,
+# as on a device) makes of the file: every family read without a scrape error,
+# and node_textfile_mtime_seconds with the file label the shipped alert rules
+# match (1.5 labels it with the whole path).
+command -v prometheus-node-exporter >/dev/null ||
+	fail "prometheus-node-exporter not found (Debian package prometheus-node-exporter)"
+neport=$(ck_free_port)
+_ck_spawn "$T/node_exporter.log" prometheus-node-exporter \
+	--web.listen-address="127.0.0.1:$neport" --collector.disable-defaults \
+	--collector.textfile --collector.textfile.directory="$T/metrics"
+ck_wait_port "prometheus-node-exporter" "$CK_LAST_PID" "$T/node_exporter.log" "$neport"
+curl -fsS --max-time 10 "http://127.0.0.1:$neport/metrics" >"$T/scrape.txt" ||
+	fail "cannot scrape node_exporter on 127.0.0.1:$neport"
+# scraped SAMPLE: its value as node_exporter exposes it (Go's float form), as an integer.
+scraped() {
+	awk -v m="$1" '$1 == m { printf "%.0f\n", $2 }' "$T/scrape.txt"
+}
+assert_eq 0 "$(scraped node_textfile_scrape_error)" "node_exporter's textfile scrape error"
+mtime_label=$(awk '$1 ~ /^node_textfile_mtime_seconds[{]/ { print $1 }' "$T/scrape.txt")
+# The alert rules' matcher, file=~"(.*/)?certkeeper\.prom" (fully anchored, as PromQL's are).
+[[ $mtime_label =~ ^node_textfile_mtime_seconds\{file=\"(.*/)?certkeeper\.prom\"\}$ ]] ||
+	fail "node_textfile_mtime_seconds is '$mtime_label': the alert rules do not match its file label"
+assert_eq "$(metric 'certkeeper_certificate_not_after_timestamp_seconds{name="device"}')" \
+	"$(scraped 'certkeeper_certificate_not_after_timestamp_seconds{name="device"}')" \
+	"not_after as node_exporter exposes it"
+assert_eq "$after" "$(scraped certkeeper_http_requests_total)" "HTTP requests through node_exporter"
+note "node_exporter $(prometheus-node-exporter --version 2>&1 | awk 'NR == 1 { print $3 }') reads the file:" \
+	"no scrape error, $mtime_label"
