@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,6 +419,7 @@ stop(struct tlsalpn *t)
 static int
 start(struct tlsalpn *t)
 {
+	sigset_t all, old;
 	int fd, err;
 
 	if ((t->key = EVP_EC_gen("P-256")) == NULL) {
@@ -450,7 +452,15 @@ start(struct tlsalpn *t)
 		ck_error_errno("tls-alpn-01 responder: pipe2");
 		goto fail;
 	}
-	if ((err = pthread_create(&t->thread, NULL, responder, t)) != 0) {
+	/*
+	 * The thread starts with every signal blocked: SIGPIPE from a client
+	 * that hung up must not kill the agent, and SIGTERM is the main thread's.
+	 */
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&t->thread, NULL, responder, t);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0) {
 		errno = err;
 		ck_error_errno("tls-alpn-01 responder: pthread_create");
 		goto fail;
