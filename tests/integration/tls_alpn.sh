@@ -1,13 +1,15 @@
 #!/bin/bash
 # tls_alpn.sh: tls-alpn-01 (RFC 8737) validated for real by Pebble's VA on its
-# tlsPort, where certkeeper's responder listens only during the order; the
+# tlsPort, where certkeeper's responder listens only during the order, for
+# DNS names and an IP address (SNI its reverse-DNS name); a port in use; the
 # responder's refusals (another SNI, another or no ALPN) are in
 # tests/unit/test_challenge.c, which can hold it open.
 set -euo pipefail
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-ck_start_pebble "$T/pebble"
+# Fresh authorizations for every order, so that each one needs the responder.
+PEBBLE_AUTHZREUSE=0 ck_start_pebble "$T/pebble"
 ck_pebble_root "$T/pebble"
 state=$T/state
 conf=$T/certkeeper.conf
@@ -42,4 +44,13 @@ run_ck 1 -c "$conf" renew --force
 assert_contains "$(cat "$ERR")" "tls-alpn-01 responder: cannot listen on port $CK_TLS_PORT" "error"
 assert_eq "$before" "$(readlink -f "$cur")" "current after the failed renewal"
 ck_stop "$squat"
+
+# An IP identifier (RFC 8738 6): Pebble sends the reverse-DNS name as SNI.
+CK_CHALLENGE=tls-alpn-01 CK_DOMAINS="127.0.0.1" ck_write_config "$T/ip.conf" "$T/state-ip" \
+	"tls_port = $CK_TLS_PORT"
+run_ck 0 -v -c "$T/ip.conf" renew
+assert_contains "$(cat "$ERR")" "presenting 127.0.0.1 (SNI 1.0.0.127.in-addr.arpa)" "debug log"
+san=$(openssl x509 -in "$T/state-ip/certs/device/current/cert.pem" -noout -ext subjectAltName)
+assert_contains "$san" "IP Address:127.0.0.1" "subjectAltName"
+note "issued 127.0.0.1 through tls-alpn-01"
 note "ok"
