@@ -48,9 +48,9 @@ assert_eq 2 "$(grep -c '^add _acme-challenge\.wild-1\.test\. [A-Za-z0-9_-]\{43\}
 assert_eq 2 "$(grep -c '^remove _acme-challenge\.wild-1\.test\. [A-Za-z0-9_-]\{43\}$' "$calls")" "removes"
 assert_eq 4 "$(wc -l <"$calls")" "hook calls"
 # Each removal names a value that was added.
-for v in $(awk '$1 == "add" { print $3 }' "$calls"); do
+while read -r v; do
 	grep -q "^remove _acme-challenge.wild-1.test. $v\$" "$calls" || fail "no remove for value $v"
-done
+done < <(awk '$1 == "add" { print $3 }' "$calls")
 version1=$(readlink -f "$cur")
 
 # --- a hook that fails ----------------------------------------------------
