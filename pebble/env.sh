@@ -179,8 +179,8 @@ ck_wait_port() {
 # CK_HTTP_PORT (where Pebble validates http-01: certkeeper listens there),
 # CK_TLS_PORT, CK_DNS_PORT, CK_CTS_MGMT (challtestsrv management, for
 # /set-txt), CK_PEBBLE_DIR and CK_PEBBLE_PID (to stop Pebble alone).
-# Honours CK_CERT_VALIDITY (seconds) and
-# PEBBLE_WFE_NONCEREJECT (percent) from the caller.
+# Honours CK_CERT_VALIDITY (seconds),
+# PEBBLE_WFE_NONCEREJECT and PEBBLE_AUTHZREUSE (percent) from the caller.
 # _ck_launch_pebble DIR DNSPORT LISTENPORT: starts Pebble on DIR's config and
 # waits for its directory; sets CK_PEBBLE_PID.
 _ck_launch_pebble() {
@@ -188,6 +188,9 @@ _ck_launch_pebble() {
 
 	if [ -n "${PEBBLE_WFE_NONCEREJECT:-}" ]; then
 		env_args+=("PEBBLE_WFE_NONCEREJECT=$PEBBLE_WFE_NONCEREJECT")
+	fi
+	if [ -n "${PEBBLE_AUTHZREUSE:-}" ]; then
+		env_args+=("PEBBLE_AUTHZREUSE=$PEBBLE_AUTHZREUSE")
 	fi
 	_ck_spawn "$dir/pebble.log" env "${env_args[@]}" \
 		pebble -config "$dir/pebble-config.json" -dnsserver "127.0.0.1:$dns"
@@ -380,7 +383,8 @@ ck_stop_all() {
 }
 
 # Writes a certkeeper configuration FILE for one certificate "device"
-# (device-1.test, api.device-1.test; http-01 on CK_HTTP_PORT) against the
+# (device-1.test, api.device-1.test, or CK_DOMAINS; http-01 on CK_HTTP_PORT,
+# or CK_CHALLENGE, whose keys go in the extra lines) against the
 # Pebble started by ck_start_pebble, with state in STATE_DIR.  Further
 # arguments are extra lines for the [cert:device] section (key = ...).
 # CK_ACCOUNT_KEY (default ec-p256) and CK_CONTACT (default
@@ -414,9 +418,9 @@ ck_write_config() {
 		[ -z "${CK_TELEMETRY:-}" ] || printf '%s\n' "$CK_TELEMETRY"
 		echo
 		echo "[cert:device]"
-		echo "domains = device-1.test, api.device-1.test"
-		echo "challenge = http-01"
-		echo "http_port = $CK_HTTP_PORT"
+		echo "domains = ${CK_DOMAINS:-device-1.test, api.device-1.test}"
+		echo "challenge = ${CK_CHALLENGE:-http-01}"
+		[ "${CK_CHALLENGE:-http-01}" != http-01 ] || echo "http_port = $CK_HTTP_PORT"
 		[ $# -eq 0 ] || printf '%s\n' "$@"
 	} >"$file"
 }

@@ -15,7 +15,8 @@ test_name=$(basename "$0" .sh)
 CK=${CK_BIN:-$top/certkeeper}
 # Settings from the caller's environment must not leak into a test; a test
 # that wants one sets it itself.
-unset CERTKEEPER_CONFIG CK_METRICS_FILE CK_TELEMETRY CK_CERT_VALIDITY PEBBLE_WFE_NONCEREJECT CK_ACCOUNT_KEY CK_CONTACT \
+unset CERTKEEPER_CONFIG CK_METRICS_FILE CK_TELEMETRY CK_CERT_VALIDITY PEBBLE_WFE_NONCEREJECT \
+	PEBBLE_AUTHZREUSE CK_DOMAINS CK_CHALLENGE CK_ACCOUNT_KEY CK_CONTACT \
 	CK_TCTI CK_TABRMD_TCTI CK_PEBBLE_DIR TPM2OPENSSL_TCTI TPM2TOOLS_TCTI
 T=$(mktemp -d "${TMPDIR:-/tmp}/ck-$test_name.XXXXXX")
 # Output of the last run_ck, shown by fail().

@@ -20,17 +20,58 @@
 #include "certkeeper/util/b64.h"
 #include "certkeeper/util/clock.h"
 #include "certkeeper/util/fault.h"
+#include "certkeeper/util/ip.h"
 #include "certkeeper/util/limits.h"
 #include "certkeeper/util/log.h"
 
 /* An authorization that needs its challenge answered. */
 struct pending {
 	const char *authz_url;
-	const char *token;
 	const char *chall_url;
 	char *keyauth;		/* token "." thumbprint, once presented */
-	char ident[256];	/* the identifier, sanitized, for messages and the solver */
+	struct ck_chall chall;	/* what the solver gets; points into this entry */
+	char value[256];	/* the identifier's value, checked (chall.identifier) */
+	char ident[256];	/* the identifier, sanitized, for messages ("*." for a wildcard) */
 };
+
+/* RFC 8738: an address is an "ip" identifier, anything else a "dns" one. */
+static const char *
+ident_type(const char *name)
+{
+	return ck_ip_is_addr(name) ? "ip" : "dns";
+}
+
+/*
+ * Checks the identifier of a pending authorization into p: type "dns" with
+ * a value of letters, digits, '-' and '.', or "ip" with an address (kept in
+ * canonical form), since solvers put it in file names, hook arguments and
+ * certificates.  0, or -1 (reported).
+ */
+static int
+check_ident(const json_t *authz, struct pending *p)
+{
+	const json_t *id = json_object_get(authz, "identifier");
+	const char *type = json_string_value(json_object_get(id, "type"));
+	const char *v = json_string_value(json_object_get(id, "value"));
+	size_t n = v != NULL ? strlen(v) : 0;
+
+	if (type != NULL && strcmp(type, "ip") == 0 && n > 0 &&
+	    ck_ip_canonical(v, p->value, sizeof(p->value)) == 0) {
+		p->chall.id_type = "ip";
+	} else if (type != NULL && strcmp(type, "dns") == 0 && n > 0 && n < sizeof(p->value) &&
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == n &&
+	    v[0] != '.' && v[0] != '-') {
+		memcpy(p->value, v, n + 1);
+		p->chall.id_type = "dns";
+	} else {
+		ck_error_as(CK_ERR_CA, "authorization for %s: the CA gave an identifier that is "
+		    "neither a DNS name nor an IP address", p->ident);
+		return -1;
+	}
+	p->chall.identifier = p->value;
+	p->chall.wildcard = json_is_true(json_object_get(authz, "wildcard"));
+	return 0;
+}
 
 /* Token characters are base64url (RFC 8555 8.1); anything else is refused. */
 static int
@@ -46,20 +87,29 @@ token_ok(const char *token)
 	return 1;
 }
 
-/* The identifier of an authorization, sanitized into buf; the URL when there is none. */
+/*
+ * The identifier of an authorization, sanitized into buf ("*." before it
+ * for a wildcard, RFC 8555 7.1.4); the URL when there is none.
+ */
 static void
 authz_ident(const json_t *authz, const char *url, char *buf, size_t len)
 {
 	const char *v = json_string_value(json_object_get(json_object_get(authz, "identifier"),
 	    "value"));
+	int wild = v != NULL && json_is_true(json_object_get(authz, "wildcard"));
 
-	ck_sanitize(buf, len, v != NULL ? v : url, SIZE_MAX);
+	if (wild && len > 2) {
+		memcpy(buf, "*.", 2);
+		ck_sanitize(buf + 2, len - 2, v, SIZE_MAX);
+	} else {
+		ck_sanitize(buf, len, v != NULL ? v : url, SIZE_MAX);
+	}
 }
 
 /*
  * Looks at one authorization: 0 when valid already (the CA reuses it), 1
- * when pending and filled into *p with the solver's challenge, -1 (reported)
- * for any other state or no usable challenge.
+ * when pending and filled into *p with the challenge of type, -1 (reported)
+ * for any other state, no usable challenge, or no type (no solver) at all.
  */
 static int
 examine_authz(const json_t *authz, const char *url, const char *type, struct pending *p)
@@ -79,6 +129,13 @@ examine_authz(const json_t *authz, const char *url, const char *type, struct pen
 		    sst[0] ? sst : "without status");
 		return -1;
 	}
+	if (type == NULL) {
+		ck_error_as(CK_ERR_CONFIG, "the CA asks for a challenge for %s but challenge = none",
+		    p->ident);
+		return -1;
+	}
+	if (check_ident(authz, p) != 0)
+		return -1;
 	json_array_foreach(json_object_get(authz, "challenges"), k, ch) {
 		const char *t = json_string_value(json_object_get(ch, "type"));
 
@@ -92,9 +149,9 @@ examine_authz(const json_t *authz, const char *url, const char *type, struct pen
 		return -1;
 	}
 	p->authz_url = url;
-	p->token = json_string_value(json_object_get(found, "token"));
+	p->chall.token = json_string_value(json_object_get(found, "token"));
 	p->chall_url = json_string_value(json_object_get(found, "url"));
-	if (!token_ok(p->token) || !acme_url_ok(p->chall_url, "challenge"))
+	if (!token_ok(p->chall.token) || !acme_url_ok(p->chall_url, "challenge"))
 		return -1;
 	return 1;
 }
@@ -151,28 +208,30 @@ authorize(struct ck_acme *a, const json_t *order, struct ck_solver *solver, int6
 		if (acme_post_object(a, url, NULL, "authorization", &authzs[i], NULL) != 0)
 			goto out;
 		memset(&cur, 0, sizeof(cur));
-		if ((st = examine_authz(authzs[i], url, solver ? solver->type : "http-01", &cur)) < 0)
+		if ((st = examine_authz(authzs[i], url, solver ? solver->type : NULL, &cur)) < 0)
 			goto out;
-		if (st == 1)
-			pend[npend++] = cur;
-	}
-	if (npend > 0 && solver == NULL) {
-		ck_error_as(CK_ERR_CONFIG, "%zu authorizations are pending but no challenge solver "
-		    "is configured", npend);
-		goto out;
+		if (st == 1) {
+			pend[npend] = cur;
+			/* The challenge points into its entry: moved with it. */
+			pend[npend].chall.identifier = pend[npend].value;
+			npend++;
+		}
 	}
 	/* Present every answer first, then ask for validation: the CA may check at once. */
 	for (i = 0; i < npend; i++) {
-		len = strlen(pend[i].token) + 1 + strlen(a->thumbprint) + 1;
+		len = strlen(pend[i].chall.token) + 1 + strlen(a->thumbprint) + 1;
 		if ((pend[i].keyauth = malloc(len)) == NULL) {
 			ck_error_as(CK_ERR_INTERNAL, "out of memory");
 			goto out;
 		}
-		snprintf(pend[i].keyauth, len, "%s.%s", pend[i].token, a->thumbprint);
-		if (ck_solver_present(solver, pend[i].ident, pend[i].token, pend[i].keyauth) != 0)
+		snprintf(pend[i].keyauth, len, "%s.%s", pend[i].chall.token, a->thumbprint);
+		pend[i].chall.key_authorization = pend[i].keyauth;
+		if (ck_solver_present(solver, &pend[i].chall) != 0)
 			goto out;
 		npresented++;
 	}
+	if (npend > 0 && ck_solver_ready(solver) != 0)
+		goto out;
 	for (i = 0; i < npend; i++) {
 		snprintf(what, sizeof(what), "%s challenge for %s", solver->type, pend[i].ident);
 		if (acme_post_object(a, pend[i].chall_url, empty, what, &result, NULL) != 0)
@@ -194,7 +253,7 @@ authorize(struct ck_acme *a, const json_t *order, struct ck_solver *solver, int6
 	rc = 0;
 out:
 	for (i = 0; i < npresented; i++)
-		ck_solver_cleanup(solver, pend[i].ident, pend[i].token, pend[i].keyauth);
+		ck_solver_cleanup(solver, &pend[i].chall);
 	for (i = 0; pend != NULL && i < npend; i++)
 		free(pend[i].keyauth);
 	for (i = 0; i < n && i < CK_MAX_IDENTIFIERS; i++)
@@ -235,8 +294,8 @@ order_payload(const struct ck_order_req *req, int with_replaces)
 	if ((ids = json_array()) == NULL)
 		goto fail;
 	for (i = 0; i < req->nidentifiers; i++)
-		if (json_array_append_new(ids, json_pack("{s:s, s:s}", "type", "dns", "value",
-		    req->identifiers[i])) != 0)
+		if (json_array_append_new(ids, json_pack("{s:s, s:s}", "type",
+		    ident_type(req->identifiers[i]), "value", req->identifiers[i])) != 0)
 			goto fail;
 	if ((payload = json_pack("{s:O}", "identifiers", ids)) == NULL)
 		goto fail;

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "certkeeper/agent/deploy.h"
-#include "certkeeper/agent/hooks.h"
+#include "certkeeper/util/proc.h"
 #include "certkeeper/cert/check.h"
 #include "certkeeper/store/deploy.h"
 #include "certkeeper/util/log.h"

@@ -18,7 +18,10 @@
 #include "certkeeper/agent/deploy.h"
 #include "certkeeper/agent/renew.h"
 #include "certkeeper/cert/check.h"
+#include "certkeeper/challenge/dns01.h"
 #include "certkeeper/challenge/http01.h"
+#include "certkeeper/challenge/tlsalpn01.h"
+#include "certkeeper/challenge/webroot.h"
 #include "certkeeper/keys/csr.h"
 #include "certkeeper/store/pending.h"
 #include "certkeeper/util/log.h"
@@ -26,13 +29,29 @@
 
 #define TSS2_LABEL "-----BEGIN TSS2 PRIVATE KEY-----"
 
-/* The solver for cc's challenge type. */
+/* The solver for cc's challenge type; *out stays NULL for challenge = none. */
 static int
-make_solver(const struct ck_cert_config *cc, struct ck_solver **out)
+make_solver(struct ck_session *s, const struct ck_cert_config *cc, struct ck_solver **out)
 {
+	struct ck_dns01_params dp;
+
+	*out = NULL;
 	switch (cc->challenge) {
 	case CK_CHALLENGE_HTTP01:
+		if (cc->webroot != NULL)
+			return ck_webroot_solver_new(cc->webroot, out);
 		return ck_http01_solver_new(cc->http_port, out);
+	case CK_CHALLENGE_TLSALPN01:
+		return ck_tlsalpn01_solver_new(cc->tls_port, out);
+	case CK_CHALLENGE_DNS01:
+		dp.cert_name = cc->name;
+		dp.hook = cc->dns_hook;
+		dp.timeout_secs = cc->hook_timeout;
+		dp.propagation_wait_secs = cc->dns_propagation_wait;
+		dp.clock = s->clock;
+		return ck_dns01_solver_new(&dp, out);
+	case CK_CHALLENGE_NONE:
+		return 0;
 	}
 	ck_error_as(CK_ERR_CONFIG, "%s: no solver for its challenge type", cc->name);
 	return -1;
@@ -166,7 +185,7 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 	if (ck_csr_build(key, cc->domains, cc->ndomains, &csr, &csrlen) != 0)
 		goto out;
 	ck_outcome_step(o, CK_ERR_CONFIG);
-	if (make_solver(cc, &solver) != 0)
+	if (make_solver(s, cc, &solver) != 0)
 		goto out;
 	ck_outcome_step(o, CK_ERR_CA);
 	pctx.s = s;

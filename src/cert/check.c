@@ -21,6 +21,7 @@
 
 #include "certkeeper/util/time.h"
 #include "certkeeper/cert/check.h"
+#include "certkeeper/util/ip.h"
 #include "certkeeper/keys/soft.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/util/pem.h"
@@ -228,12 +229,16 @@ out:
 }
 
 /*
- * Non-zero if the leaf's subjectAltName DNS names cover d (exactly, or by
- * a wildcard; a wildcard d needs the same wildcard).  The CN never counts.
+ * Non-zero if the leaf's subjectAltName covers d: an address by an
+ * iPAddress, a name by its DNS names (exactly, or by a wildcard; a wildcard
+ * d needs the same wildcard).  The CN never counts.
  */
 static int
 covers(X509 *x, const char *d)
 {
+	/* An IP address must be an iPAddress SAN (RFC 8738 3), never a dNSName or the subject. */
+	if (ck_ip_is_addr(d))
+		return X509_check_ip_asc(x, d, 0) == 1;
 	return X509_check_host(x, d, strlen(d), X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL) == 1;
 }
 

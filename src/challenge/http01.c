@@ -348,15 +348,13 @@ struct http01_solver {
 };
 
 static int
-http01_present(struct ck_solver *s, const char *identifier, const char *token,
-    const char *key_authorization)
+http01_present(struct ck_solver *s, const struct ck_chall *c)
 {
 	struct http01_solver *h = s->priv;
 
-	(void)identifier;
 	if (h->responder == NULL && ck_http01_start(h->port, &h->responder) != 0)
 		return -1;
-	if (ck_http01_publish(h->responder, token, key_authorization) != 0) {
+	if (ck_http01_publish(h->responder, c->token, c->key_authorization) != 0) {
 		if (h->npresented == 0) {
 			ck_http01_stop(h->responder);
 			h->responder = NULL;
@@ -368,16 +366,13 @@ http01_present(struct ck_solver *s, const char *identifier, const char *token,
 }
 
 static void
-http01_cleanup(struct ck_solver *s, const char *identifier, const char *token,
-    const char *key_authorization)
+http01_cleanup(struct ck_solver *s, const struct ck_chall *c)
 {
 	struct http01_solver *h = s->priv;
 
-	(void)identifier;
-	(void)key_authorization;
 	if (h->responder == NULL || h->npresented == 0)
 		return;
-	ck_http01_withdraw(h->responder, token);
+	ck_http01_withdraw(h->responder, c->token);
 	if (--h->npresented == 0) {
 		ck_http01_stop(h->responder);
 		h->responder = NULL;
@@ -395,7 +390,7 @@ http01_destroy(struct ck_solver *s)
 }
 
 static const struct ck_solver_ops http01_ops = {
-	http01_present, http01_cleanup, http01_destroy
+	http01_present, NULL, http01_cleanup, http01_destroy
 };
 
 int

@@ -13,12 +13,15 @@
 #include <unistd.h>
 
 #include "certkeeper/util/argv.h"
+#include "certkeeper/util/ip.h"
 #include "certkeeper/util/limits.h"
 #include "internal.h"
 
 /* hook_timeout, in seconds */
 #define HOOK_TIMEOUT_MIN	1
 #define HOOK_TIMEOUT_MAX	3600
+/* dns_propagation_wait, in seconds */
+#define DNS_WAIT_MAX		3600
 
 /* --- [cert:NAME] --------------------------------------------------------- */
 
@@ -58,12 +61,12 @@ dns_name_problem(const char *name)
 	return NULL;
 }
 
-/* Adds one trimmed, lower-cased entry of the domains list. */
+/* Adds one trimmed, lower-cased entry of the domains list; an IP address in its canonical form. */
 static int
 add_domain(struct parse *p, const char *key, char *name, const char *value)
 {
 	struct ck_cert_config *cc = ck_cfg_cert(p);
-	char q[QUOTE_BUF];
+	char q[QUOTE_BUF], ip[CK_IP_TEXT_MAX];
 	const char *why;
 	char **grown, *s;
 	size_t i;
@@ -73,7 +76,10 @@ add_domain(struct parse *p, const char *key, char *name, const char *value)
 		    ck_cfg_quote(q, sizeof(q), value));
 	for (s = name; *s != '\0'; s++)
 		*s = (char)tolower((unsigned char)*s);
-	if ((why = dns_name_problem(name)) != NULL)
+	/* RFC 8738: an address is an "ip" identifier; one spelling of it, so duplicates show. */
+	if (ck_ip_canonical(name, ip, sizeof(ip)) == 0)
+		name = ip;
+	else if ((why = dns_name_problem(name)) != NULL)
 		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not a valid DNS name (%s)", key,
 		    ck_cfg_quote(q, sizeof(q), name), why);
 	for (i = 0; i < cc->ndomains; i++)
@@ -129,22 +135,34 @@ set_key(struct parse *p, const char *key, const char *value)
 	return ck_cfg_key_type(p, key, value, ~0u, &ck_cfg_cert(p)->key);
 }
 
-/* challenge: http-01, the only one supported so far. */
+/* challenge: http-01, tls-alpn-01, dns-01 or none. */
 static int
 set_challenge(struct parse *p, const char *key, const char *value)
 {
+	static const struct {
+		const char *name;
+		enum ck_challenge type;
+	} types[] = {
+		{ "http-01", CK_CHALLENGE_HTTP01 },
+		{ "tls-alpn-01", CK_CHALLENGE_TLSALPN01 },
+		{ "dns-01", CK_CHALLENGE_DNS01 },
+		{ "none", CK_CHALLENGE_NONE },
+	};
 	char q[QUOTE_BUF];
+	size_t i;
 
-	if (strcmp(value, "http-01") != 0)
-		return ck_cfg_fail(p, p->lineno, "%s: unsupported challenge \"%s\" (expected http-01)", key,
-		    ck_cfg_quote(q, sizeof(q), value));
-	ck_cfg_cert(p)->challenge = CK_CHALLENGE_HTTP01;
-	return 0;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(value, types[i].name) == 0) {
+			ck_cfg_cert(p)->challenge = types[i].type;
+			return 0;
+		}
+	return ck_cfg_fail(p, p->lineno, "%s: unsupported challenge \"%s\" "
+	    "(expected http-01, tls-alpn-01, dns-01 or none)", key, ck_cfg_quote(q, sizeof(q), value));
 }
 
-/* http_port: 1..65535, digits only. */
+/* A port: 1..65535, digits only. */
 static int
-set_http_port(struct parse *p, const char *key, const char *value)
+set_port(struct parse *p, const char *key, const char *value, int *field)
 {
 	char q[QUOTE_BUF];
 	const char *s;
@@ -155,8 +173,35 @@ set_http_port(struct parse *p, const char *key, const char *value)
 	if (s == value || *s != '\0' || port < 1 || port > 65535)
 		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not a port number (1-65535)", key,
 		    ck_cfg_quote(q, sizeof(q), value));
-	ck_cfg_cert(p)->http_port = (int)port;
+	*field = (int)port;
 	return 0;
+}
+
+/* http_port: where the http-01 responder listens. */
+static int
+set_http_port(struct parse *p, const char *key, const char *value)
+{
+	return set_port(p, key, value, &ck_cfg_cert(p)->http_port);
+}
+
+/* tls_port: where the tls-alpn-01 responder listens. */
+static int
+set_tls_port(struct parse *p, const char *key, const char *value)
+{
+	return set_port(p, key, value, &ck_cfg_cert(p)->tls_port);
+}
+
+/* webroot: an absolute directory; whether it exists is seen when a token is written. */
+static int
+set_webroot(struct parse *p, const char *key, const char *value)
+{
+	char q[QUOTE_BUF];
+
+	if (value[0] != '/' || ck_cfg_has_space(value))
+		return ck_cfg_fail(p, p->lineno,
+		    "%s: \"%s\" is not an absolute directory path without spaces", key,
+		    ck_cfg_quote(q, sizeof(q), value));
+	return ck_cfg_set_string(p, &ck_cfg_cert(p)->webroot, value);
 }
 
 /* "N%" (1..99) or a duration: sets *pct or *secs, clears the other. */
@@ -265,6 +310,21 @@ set_verify_hook(struct parse *p, const char *key, const char *value)
 	return set_hook(p, key, value, &ck_cfg_cert(p)->verify_hook);
 }
 
+/* dns_hook: the dns-01 command, run as COMMAND add|remove RECORD VALUE. */
+static int
+set_dns_hook(struct parse *p, const char *key, const char *value)
+{
+	return set_hook(p, key, value, &ck_cfg_cert(p)->dns_hook);
+}
+
+/* dns_propagation_wait: 0s..1h between the dns hook's add and the validation request. */
+static int
+set_dns_wait(struct parse *p, const char *key, const char *value)
+{
+	return ck_cfg_bounded_duration(p, key, value, 0, DNS_WAIT_MAX, "0s..1h",
+	    &ck_cfg_cert(p)->dns_propagation_wait);
+}
+
 /* hook_timeout: a duration of 1s..1h that bounds each run of a hook. */
 static int
 set_hook_timeout(struct parse *p, const char *key, const char *value)
@@ -275,10 +335,14 @@ set_hook_timeout(struct parse *p, const char *key, const char *value)
 
 static const struct key_def cert_keys[] = {
 	/* name, parser, default (parsed when the key is absent), required?, what it is */
-	{ "domains", set_domains, NULL, KEY_REQUIRED, "comma-separated DNS names" },
+	{ "domains", set_domains, NULL, KEY_REQUIRED, "comma-separated DNS names and IP addresses" },
 	{ "key", set_key, "ec-p256", KEY_OPTIONAL, "the certificate's key type" },
 	{ "challenge", set_challenge, "http-01", KEY_OPTIONAL, "how the CA validates the names" },
 	{ "http_port", set_http_port, "80", KEY_OPTIONAL, "where the http-01 responder listens" },
+	{ "tls_port", set_tls_port, "443", KEY_OPTIONAL, "where the tls-alpn-01 responder listens" },
+	{ "webroot", set_webroot, NULL, KEY_OPTIONAL, "http-01 token files under DIR, no responder" },
+	{ "dns_hook", set_dns_hook, NULL, KEY_OPTIONAL, "dns-01: COMMAND add|remove RECORD VALUE" },
+	{ "dns_propagation_wait", set_dns_wait, "0s", KEY_OPTIONAL, "dns-01: wait after the add" },
 	/* Absent: the lifetime rule of cert/due.h (a third left, half for ten days or less). */
 	{ "renew_before", set_renew_before, NULL, KEY_OPTIONAL, "lifetime share or time left" },
 	/* Absent: a sixth of the lifetime left, as the shipped alert rules warn. */
@@ -323,23 +387,59 @@ open_cert(struct parse *p, const char *name)
 	return 0;
 }
 
-/* Checks the keys of a [cert:NAME] against each other, once all are known. */
+/* A key that only one challenge type uses, set for another: refused with both named. */
 static int
-close_cert(struct parse *p)
+only_with(struct parse *p, const char *key, enum ck_challenge type, const char *tname)
+{
+	int line = ck_cfg_key_line(p, key);
+
+	if (line == 0 || ck_cfg_cert(p)->challenge == type)
+		return 0;
+	return ck_cfg_fail(p, line, "%s is for challenge = %s only", key, tname);
+}
+
+/* Checks the names against the challenge: wildcards need dns-01, addresses cannot use it. */
+static int
+check_names(struct parse *p)
 {
 	struct ck_cert_config *cc = ck_cfg_cert(p);
 	char q[QUOTE_BUF];
 	size_t i;
 
+	for (i = 0; i < cc->ndomains; i++) {
+		/* RFC 8555 7.1.3: CAs validate wildcards only through dns-01. */
+		if (cc->domains[i][0] == '*' && cc->challenge != CK_CHALLENGE_DNS01 &&
+		    cc->challenge != CK_CHALLENGE_NONE)
+			return ck_cfg_fail(p, ck_cfg_key_line(p, "domains"),
+			    "domains: wildcard \"%s\" can only be validated with dns-01",
+			    ck_cfg_quote(q, sizeof(q), cc->domains[i]));
+		/* RFC 8738 7: an IP address has no DNS zone to put a TXT record in. */
+		if (cc->challenge == CK_CHALLENGE_DNS01 && ck_ip_is_addr(cc->domains[i]))
+			return ck_cfg_fail(p, ck_cfg_key_line(p, "domains"),
+			    "domains: IP address \"%s\" cannot be validated with dns-01 "
+			    "(RFC 8738: http-01 or tls-alpn-01)", ck_cfg_quote(q, sizeof(q), cc->domains[i]));
+	}
+	return 0;
+}
+
+/* Checks the keys of a [cert:NAME] against each other, once all are known. */
+static int
+close_cert(struct parse *p)
+{
+	struct ck_cert_config *cc = ck_cfg_cert(p);
+
 	if (cc->key_file != NULL && !cc->key_reuse)
 		return ck_cfg_fail(p, ck_cfg_key_line(p, "key_file"),
 		    "key_file requires key_reuse = yes");
-	/* RFC 8555 7.1.3: CAs validate wildcards only through dns-01. */
-	for (i = 0; i < cc->ndomains; i++)
-		if (cc->domains[i][0] == '*' && cc->challenge == CK_CHALLENGE_HTTP01)
-			return ck_cfg_fail(p, ck_cfg_key_line(p, "domains"),
-			    "domains: wildcard \"%s\" cannot be validated with http-01",
-			    ck_cfg_quote(q, sizeof(q), cc->domains[i]));
+	if (check_names(p) != 0 ||
+	    only_with(p, "webroot", CK_CHALLENGE_HTTP01, "http-01") != 0 ||
+	    only_with(p, "tls_port", CK_CHALLENGE_TLSALPN01, "tls-alpn-01") != 0 ||
+	    only_with(p, "dns_hook", CK_CHALLENGE_DNS01, "dns-01") != 0 ||
+	    only_with(p, "dns_propagation_wait", CK_CHALLENGE_DNS01, "dns-01") != 0)
+		return -1;
+	if (cc->challenge == CK_CHALLENGE_DNS01 && cc->dns_hook == NULL)
+		return ck_cfg_fail(p, ck_cfg_key_line(p, "challenge"),
+		    "challenge = dns-01 needs dns_hook (the command that adds and removes the record)");
 	return 0;
 }
 

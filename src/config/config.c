@@ -458,6 +458,8 @@ ck_config_free(struct ck_config *cfg)
 		free(cfg->certs[i].name);
 		free(cfg->certs[i].key_file);
 		ck_argv_free(cfg->certs[i].deploy_hook);
+		free(cfg->certs[i].webroot);
+		ck_argv_free(cfg->certs[i].dns_hook);
 		ck_argv_free(cfg->certs[i].verify_hook);
 	}
 	free(cfg->certs);

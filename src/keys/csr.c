@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "certkeeper/keys/csr.h"
+#include "certkeeper/util/ip.h"
 #include "certkeeper/util/log.h"
 
 /* RFC 5280 ub-common-name: a longer first domain goes in the SAN only. */
@@ -34,15 +35,20 @@ domain_ok(const char *d)
 	return 1;
 }
 
-/* Adds the subjectAltName (every domain as a dNSName) as a requested extension. */
+/*
+ * Adds the subjectAltName as a requested extension: every domain as a
+ * dNSName, an IP address as an iPAddress (RFC 8738 3).
+ */
 static int
 add_san(X509_REQ *req, char *const *domains, size_t ndomains)
 {
 	GENERAL_NAMES *gens = NULL;
 	GENERAL_NAME *gen = NULL;
 	ASN1_IA5STRING *ia5 = NULL;
+	ASN1_OCTET_STRING *ip = NULL;
 	STACK_OF(X509_EXTENSION) *exts = NULL;
-	size_t i;
+	unsigned char bin[16];
+	size_t i, n;
 	int rc = -1;
 
 	if ((gens = GENERAL_NAMES_new()) == NULL) {
@@ -50,16 +56,27 @@ add_san(X509_REQ *req, char *const *domains, size_t ndomains)
 		goto out;
 	}
 	for (i = 0; i < ndomains; i++) {
-		if ((gen = GENERAL_NAME_new()) == NULL || (ia5 = ASN1_IA5STRING_new()) == NULL) {
+		if ((gen = GENERAL_NAME_new()) == NULL) {
 			ck_error_ssl("GENERAL_NAME_new");
 			goto out;
 		}
-		if (ASN1_STRING_set(ia5, domains[i], -1) != 1) {
-			ck_error_ssl("ASN1_STRING_set (%s)", domains[i]);
-			goto out;
+		if ((n = ck_ip_parse(domains[i], bin)) != 0) {
+			if ((ip = ASN1_OCTET_STRING_new()) == NULL ||
+			    ASN1_OCTET_STRING_set(ip, bin, (int)n) != 1) {
+				ck_error_ssl("ASN1_OCTET_STRING_set (%s)", domains[i]);
+				goto out;
+			}
+			GENERAL_NAME_set0_value(gen, GEN_IPADD, ip);
+			ip = NULL;
+		} else {
+			if ((ia5 = ASN1_IA5STRING_new()) == NULL ||
+			    ASN1_STRING_set(ia5, domains[i], -1) != 1) {
+				ck_error_ssl("ASN1_STRING_set (%s)", domains[i]);
+				goto out;
+			}
+			GENERAL_NAME_set0_value(gen, GEN_DNS, ia5);
+			ia5 = NULL;
 		}
-		GENERAL_NAME_set0_value(gen, GEN_DNS, ia5);
-		ia5 = NULL;
 		if (sk_GENERAL_NAME_push(gens, gen) <= 0) {
 			ck_error_ssl("sk_GENERAL_NAME_push");
 			goto out;
@@ -78,6 +95,7 @@ add_san(X509_REQ *req, char *const *domains, size_t ndomains)
 out:
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	ASN1_IA5STRING_free(ia5);
+	ASN1_OCTET_STRING_free(ip);
 	GENERAL_NAME_free(gen);
 	GENERAL_NAMES_free(gens);
 	return rc;
@@ -204,7 +222,8 @@ ck_csr_build(struct ck_signer *s, char *const *domains, size_t ndomains,
 		ck_error_ssl("X509_REQ_set_version");
 		goto out;
 	}
-	if (strlen(domains[0]) <= CN_MAX) {
+	/* An IP address goes in the SAN only: CAs refuse one as a common name. */
+	if (strlen(domains[0]) <= CN_MAX && !ck_ip_is_addr(domains[0])) {
 		subject = X509_REQ_get_subject_name(req);
 		if (X509_NAME_add_entry_by_NID(subject, NID_commonName, MBSTRING_UTF8,
 		    (const unsigned char *)domains[0], -1, -1, 0) != 1) {

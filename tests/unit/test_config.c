@@ -565,6 +565,50 @@ test_hooks(void **state)
 	ck_config_free(cfg);
 }
 
+/*
+ * Broken if a challenge type, tls_port, webroot, dns_hook or
+ * dns_propagation_wait is not parsed, their defaults change, or IP
+ * addresses are not kept in canonical form (RFC 5952).
+ */
+static void
+test_challenges(void **state)
+{
+	struct ck_config *cfg = load_good("good-challenges.conf");
+	const struct ck_cert_config *cc;
+
+	(void)state;
+	assert_int_equal(cfg->ncerts, 5);
+	cc = ck_config_cert(cfg, "alpn");
+	assert_int_equal(cc->challenge, CK_CHALLENGE_TLSALPN01);
+	assert_int_equal(cc->tls_port, 8443);
+	assert_int_equal(cc->ndomains, 3);
+	assert_string_equal(cc->domains[1], "192.0.2.10");
+	assert_string_equal(cc->domains[2], "2001:db8::1");
+	assert_null(cc->webroot);
+	assert_null(cc->dns_hook);
+	cc = ck_config_cert(cfg, "dns");
+	assert_int_equal(cc->challenge, CK_CHALLENGE_DNS01);
+	assert_string_equal(cc->domains[0], "*.example.com");
+	assert_argv(cc->dns_hook, (const char *[]){
+	    "/usr/share/doc/certkeeper/hooks/dns01-challtestsrv", "http://127.0.0.1:8055", NULL });
+	assert_int_equal(cc->dns_propagation_wait, 30);
+	assert_int_equal(cc->hook_timeout, 20);
+	cc = ck_config_cert(cfg, "web");
+	assert_int_equal(cc->challenge, CK_CHALLENGE_HTTP01);
+	assert_string_equal(cc->webroot, "/var/www/html");
+	assert_string_equal(cc->domains[1], "::ffff:192.0.2.1");
+	cc = ck_config_cert(cfg, "preauth");
+	assert_int_equal(cc->challenge, CK_CHALLENGE_NONE);
+	cc = ck_config_cert(cfg, "plain");
+	assert_int_equal(cc->challenge, CK_CHALLENGE_HTTP01);
+	assert_int_equal(cc->http_port, 80);
+	assert_int_equal(cc->tls_port, 443);
+	assert_int_equal(cc->dns_propagation_wait, 0);
+	assert_null(cc->webroot);
+	assert_null(cc->dns_hook);
+	ck_config_free(cfg);
+}
+
 /* Writes a config whose one certificate has n names d1.example ... dN.example. */
 static void
 write_domains_conf(char *path, size_t len, const char *dir, int n)
@@ -813,6 +857,7 @@ main(void)
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_warn_before),
 		cmocka_unit_test(test_hooks),
+		cmocka_unit_test(test_challenges),
 		cmocka_unit_test(test_group_readable),
 		cmocka_unit_test(test_telemetry),
 		cmocka_unit_test(test_max_domains),

@@ -1,6 +1,6 @@
 /*
  * test_hooks.c: deploy and verify hooks: the command splitter
- * (util/argv.c), the runner (agent/hooks.c) with real processes, the
+ * (util/argv.c), the runner (util/proc.c) with real processes, the
  * rolled-back outcome (agent/outcome.c), and the pending-deploy mark and
  * current version of the store (store/deploy.c, store/versions.c).
  */
@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "certkeeper/agent/hooks.h"
+#include "certkeeper/util/proc.h"
 #include "certkeeper/agent/outcome.h"
 #include "certkeeper/store/deploy.h"
 #include "certkeeper/store/file.h"

@@ -13,11 +13,13 @@
 
 /* What to order.  Optional fields are NULL (or 0) when unused. */
 struct ck_order_req {
-	char *const *identifiers;	/* DNS names, at most CK_MAX_IDENTIFIERS */
+	/* DNS names ("dns") or IP addresses ("ip", RFC 8738), at most CK_MAX_IDENTIFIERS */
+	char *const *identifiers;
 	size_t nidentifiers;
 	const unsigned char *csr;	/* DER, already signed by the certificate key */
 	size_t csrlen;
-	struct ck_solver *solver;	/* answers pending authorizations; NULL: none may be */
+	struct ck_solver *solver;	/* answers pending authorizations; NULL: none may be
+					 * (challenge = none) */
 	const char *replaces;		/* ARI identifier of the certificate replaced (RFC 9773) */
 	const char *profile;		/* ACME profile name */
 	long timeout;			/* seconds the order may wait for the CA; 0: the default */

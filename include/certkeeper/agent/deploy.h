@@ -1,7 +1,7 @@
 /*
  * agent/deploy.h: handing an installed certificate to the services that
  * use it, through the operator's hooks ([cert:NAME] deploy_hook and
- * verify_hook; each run with agent/hooks.h).
+ * verify_hook; each run with util/proc.h).
  *
  * After an install the deploy hook runs, then the verify hook, both with
  * CERTKEEPER_NAME, CERTKEEPER_CERT, CERTKEEPER_CHAIN, CERTKEEPER_FULLCHAIN,

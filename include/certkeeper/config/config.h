@@ -17,16 +17,23 @@
 #define CK_DEFAULT_METRICS_FILE "/var/lib/prometheus/node-exporter/certkeeper.prom"
 
 enum ck_challenge {
-	CK_CHALLENGE_HTTP01
+	CK_CHALLENGE_HTTP01,
+	CK_CHALLENGE_TLSALPN01,
+	CK_CHALLENGE_DNS01,
+	CK_CHALLENGE_NONE	/* the CA pre-authorises: no solver */
 };
 
 struct ck_cert_config {
 	char *name;			/* after "cert:" */
-	char **domains;			/* at least one; lower-cased, no duplicates */
+	char **domains;			/* at least one; lower-cased, no duplicates; IP addresses canonical */
 	size_t ndomains;
 	enum ck_key_type key;		/* default ec-p256 */
 	enum ck_challenge challenge;	/* default http-01 */
 	int http_port;			/* default 80 */
+	int tls_port;			/* tls-alpn-01 responder; default 443 */
+	char *webroot;			/* NULL, or http-01 token files go under it (no responder) */
+	char **dns_hook;		/* NULL, or the dns-01 command (util/argv.h); needed by dns-01 */
+	long dns_propagation_wait;	/* seconds between the dns hook's add and validation; 0 */
 	int renew_before_pct;		/* 1..99 when renew_before is a share, else 0 */
 	long renew_before_secs;		/* > 0 when renew_before is a duration, else 0 */
 	int warn_before_pct;		/* 1..99 when warn_before is a share, else 0 */

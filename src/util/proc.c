@@ -1,5 +1,5 @@
 /*
- * agent/hooks.c: running one hook (see agent/hooks.h).
+ * util/proc.c: running one hook, an operator's command (see util/proc.h).
  *
  * fork, then in the child only async-signal-safe calls: its own process
  * group, default signals and an empty mask, /dev/null and the pipe as
@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "certkeeper/agent/hooks.h"
+#include "certkeeper/util/proc.h"
 #include "certkeeper/util/clock.h"
 #include "certkeeper/util/log.h"
 

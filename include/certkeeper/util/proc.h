@@ -1,5 +1,5 @@
 /*
- * agent/hooks.h: running one hook, an operator's command, as a child
+ * util/proc.h: running one hook, an operator's command, as a child
  * process that cannot hang the agent or flood its log.
  *
  * The command (argv, as util/argv.h splits it; argv[0] an absolute path)
@@ -13,8 +13,8 @@
  * never blocks on a full pipe); the first CK_HOOK_OUTPUT_MAX bytes are
  * kept and logged line by line, sanitized.
  */
-#ifndef CERTKEEPER_AGENT_HOOKS_H
-#define CERTKEEPER_AGENT_HOOKS_H
+#ifndef CERTKEEPER_UTIL_PROC_H
+#define CERTKEEPER_UTIL_PROC_H
 
 #include <stddef.h>
 
