@@ -114,6 +114,77 @@ close_acme(struct parse *p)
 	return 0;
 }
 
+/*
+ * pin_sha256: a comma-separated list of base64 SHA-256 digests (44
+ * characters, one '=' of padding) of the CA's public key, for a rollover
+ * two or more; at most 8.
+ */
+static int
+set_pins(struct parse *p, const char *key, const char *value)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct ck_config *cfg = p->cfg;
+	char q[QUOTE_BUF], *copy, *entry, *comma, *end, **grown;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; i < cfg->npins; i++)
+		free(cfg->pins[i]);
+	cfg->npins = 0;
+	if ((copy = strdup(value)) == NULL)
+		return ck_cfg_fail(p, p->lineno, "strdup: out of memory");
+	for (entry = copy; entry != NULL; entry = comma) {
+		if ((comma = strchr(entry, ',')) != NULL)
+			*comma++ = '\0';
+		while (*entry == ' ' || *entry == '\t')
+			entry++;
+		end = entry + strlen(entry);
+		while (end > entry && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		/* A SHA-256 is 32 bytes: 43 base64 characters and one '='. */
+		if (strlen(entry) != 44 || strspn(entry, b64) != 43 || entry[43] != '=' ||
+		    strchr("AEIMQUYcgkosw048", entry[42]) == NULL) {
+			ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not the base64 of a SHA-256 digest "
+			    "(44 characters ending in '=')", key, ck_cfg_quote(q, sizeof(q), entry));
+			goto out;
+		}
+		if (cfg->npins == 8) {
+			ck_cfg_fail(p, p->lineno, "%s: more than 8 pins", key);
+			goto out;
+		}
+		if ((grown = realloc(cfg->pins, (cfg->npins + 2) * sizeof(*grown))) == NULL) {
+			ck_cfg_fail(p, p->lineno, "realloc: out of memory");
+			goto out;
+		}
+		cfg->pins = grown;
+		if ((cfg->pins[cfg->npins] = strdup(entry)) == NULL) {
+			ck_cfg_fail(p, p->lineno, "strdup: out of memory");
+			goto out;
+		}
+		cfg->pins[++cfg->npins] = NULL;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+/* proxy: an http:// or https:// URL without blanks. */
+static int
+set_proxy(struct parse *p, const char *key, const char *value)
+{
+	char q[QUOTE_BUF];
+
+	if ((strncmp(value, "http://", 7) != 0 || value[7] == '\0') &&
+	    (strncmp(value, "https://", 8) != 0 || value[8] == '\0'))
+		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not an http:// or https:// URL", key,
+		    ck_cfg_quote(q, sizeof(q), value));
+	if (ck_cfg_has_space(value))
+		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" contains a blank", key,
+		    ck_cfg_quote(q, sizeof(q), value));
+	return ck_cfg_set_string(p, &p->cfg->proxy, value);
+}
+
 /* group_readable: yes or no. */
 static int
 set_group_readable(struct parse *p, const char *key, const char *value)
@@ -132,6 +203,8 @@ static const struct key_def acme_keys[] = {
 	{ "retry_min", set_retry_min, "1m", KEY_OPTIONAL, "first wait after a failed attempt" },
 	{ "retry_max", set_retry_max, "6h", KEY_OPTIONAL, "longest wait between failed attempts" },
 	{ "group_readable", set_group_readable, "no", KEY_OPTIONAL, "installs readable by the group" },
+	{ "pin_sha256", set_pins, NULL, KEY_OPTIONAL, "the CA's public key pins (SPKI SHA-256)" },
+	{ "proxy", set_proxy, NULL, KEY_OPTIONAL, "HTTP(S) proxy to the CA; absent: none" },
 };
 
 const struct section_def ck_cfg_acme_section = {

@@ -467,6 +467,10 @@ ck_config_free(struct ck_config *cfg)
 	free(cfg->directory);
 	free(cfg->ca_bundle);
 	free(cfg->contact);
+	for (i = 0; cfg->pins != NULL && i < cfg->npins; i++)
+		free(cfg->pins[i]);
+	free(cfg->pins);
+	free(cfg->proxy);
 	free(cfg->state_dir);
 	free(cfg->tpm_tcti);
 	free(cfg->tpm_parent);

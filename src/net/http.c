@@ -381,6 +381,12 @@ ck_http_new(const char *ca_bundle, struct ck_http **out)
 	    SETOPT(h->curl, CURLOPT_LOW_SPEED_TIME, (long)CK_HTTP_TIMEOUT) < 0 ||
 	    SETOPT(h->curl, CURLOPT_TIMEOUT, (long)CK_HTTP_TIMEOUT) < 0 ||
 	    SETOPT(h->curl, CURLOPT_USERAGENT, "certkeeper/" CK_VERSION) < 0 ||
+	    /*
+	     * No proxy unless configured: libcurl would take one from the
+	     * environment, and its no_proxy would override a configured one.
+	     */
+	    SETOPT(h->curl, CURLOPT_PROXY, "") < 0 ||
+	    SETOPT(h->curl, CURLOPT_NOPROXY, "") < 0 ||
 	    SETOPT(h->curl, CURLOPT_WRITEFUNCTION, write_cb) < 0 ||
 	    SETOPT(h->curl, CURLOPT_HEADERFUNCTION, header_cb) < 0)
 		goto out;
@@ -390,6 +396,41 @@ ck_http_new(const char *ca_bundle, struct ck_http **out)
 out:
 	ck_http_free(h);
 	return rc;
+}
+
+int
+ck_http_set_pins(struct ck_http *h, const char *const *pins, size_t npins)
+{
+	char *list = NULL;
+	size_t i, len = 1;
+	int rc = -1;
+
+	if (npins == 0)
+		return 0;
+	for (i = 0; i < npins; i++)
+		len += strlen("sha256//;") + strlen(pins[i]);
+	if ((list = malloc(len)) == NULL) {
+		ck_error("out of memory setting the public key pins");
+		return -1;
+	}
+	list[0] = '\0';
+	for (i = 0; i < npins; i++) {
+		if (i > 0)
+			strcat(list, ";");
+		strcat(list, "sha256//");
+		strcat(list, pins[i]);
+	}
+	/* curl copies the string. */
+	if (SETOPT(h->curl, CURLOPT_PINNEDPUBLICKEY, list) == 0)
+		rc = 0;
+	free(list);
+	return rc;
+}
+
+int
+ck_http_set_proxy(struct ck_http *h, const char *proxy)
+{
+	return SETOPT(h->curl, CURLOPT_PROXY, proxy != NULL ? proxy : "");
 }
 
 void

@@ -521,6 +521,24 @@ test_warn_before(void **state)
 	ck_config_free(cfg);
 }
 
+/* Broken: pins not split and trimmed, not NULL-terminated, or the proxy lost. */
+static void
+test_pins_proxy(void **state)
+{
+	struct ck_config *cfg = load_good("good-pins-proxy.conf");
+
+	assert_int_equal(cfg->npins, 2);
+	assert_string_equal(cfg->pins[0], "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+	assert_string_equal(cfg->pins[1], "bZu4TFPGz9vShRvEVbHx2mixl4s5NL4cFKdlXcNx3Ws=");
+	assert_null(cfg->pins[2]);
+	assert_string_equal(cfg->proxy, "http://127.0.0.1:3128");
+	ck_config_free(cfg);
+	cfg = load_good("good-minimal.conf");
+	assert_int_equal(cfg->npins, 0);
+	assert_null(cfg->proxy);
+	ck_config_free(cfg);
+}
+
 /* Checks that argv holds exactly the words of want (NULL-terminated). */
 static void
 assert_argv(char *const *argv, const char *const *want)
@@ -856,6 +874,7 @@ main(void)
 		cmocka_unit_test(test_order_timeout),
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_warn_before),
+		cmocka_unit_test(test_pins_proxy),
 		cmocka_unit_test(test_hooks),
 		cmocka_unit_test(test_challenges),
 		cmocka_unit_test(test_group_readable),

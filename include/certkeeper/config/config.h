@@ -58,6 +58,9 @@ struct ck_config {
 	long retry_min;			/* first wait after a failure, seconds, 1..86400; default 60 */
 	long retry_max;			/* longest wait, retry_min..604800; default 21600 */
 	int group_readable;		/* installed certificates and keys readable by the group; 0 */
+	char **pins;			/* pin_sha256: SPKI SHA-256 pins (base64), NULL-terminated; NULL: none */
+	size_t npins;
+	char *proxy;			/* proxy URL (http:// or https://); NULL: none, environment ignored */
 	/* [tpm]: all NULL when absent */
 	char *tpm_tcti;
 	char *tpm_parent;

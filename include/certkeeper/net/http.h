@@ -2,7 +2,8 @@
  * net/http.h: HTTPS transport for ACME, on one libcurl handle per run so that
  * one TLS connection serves every request.
  *
- * https only, TLS 1.2 or newer, ca_bundle honoured, connect / low-speed /
+ * https only, TLS 1.2 or newer, ca_bundle honoured, optional public key pins
+ * and an explicit proxy (never one from the environment), connect / low-speed /
  * total timeouts, every response body capped at CK_HTTP_MAX_BODY.  A stop
  * request (util/clock.h) aborts a transfer in flight at once.  Failures
  * are reported with their class: network, TLS, or interrupted.  No private
@@ -42,6 +43,24 @@ struct ck_http_resp {
 /* ca_bundle: PEM file of trusted roots, or NULL for the system store. */
 int ck_http_new(const char *ca_bundle, struct ck_http **out);
 void ck_http_free(struct ck_http *h);
+
+/*
+ * Accepts only a server whose public key's SHA-256 (of its DER
+ * SubjectPublicKeyInfo, base64, as `openssl pkey -pubout -outform DER |
+ * openssl dgst -sha256 -binary | base64` gives) is one of pins (npins of
+ * them; 0: no pinning), on top of the usual verification.  A server with
+ * another key fails its handshake (CK_TLS_PINNED).  Returns 0 or -1.
+ */
+int ck_http_set_pins(struct ck_http *h, const char *const *pins, size_t npins);
+
+/*
+ * Sends every request through proxy (http://HOST:PORT or https://...; a
+ * CONNECT tunnel, so TLS stays end to end); NULL: none.  Without it no
+ * proxy is used: http_proxy, https_proxy, ALL_PROXY and no_proxy in the
+ * environment are ignored, since a device's agent must not be steered by
+ * them.
+ */
+int ck_http_set_proxy(struct ck_http *h, const char *proxy);
 
 /*
  * Sends one request.  method is "GET", "HEAD" or "POST" (body with
