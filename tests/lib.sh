@@ -16,7 +16,8 @@ CK=${CK_BIN:-$top/certkeeper}
 # Settings from the caller's environment must not leak into a test; a test
 # that wants one sets it itself.
 unset CERTKEEPER_CONFIG CK_CERT_VALIDITY PEBBLE_WFE_NONCEREJECT CK_ACCOUNT_KEY CK_CONTACT \
-	CK_TCTI CK_TABRMD_TCTI CK_PEBBLE_DIR TPM2OPENSSL_TCTI TPM2TOOLS_TCTI
+	CK_TCTI CK_TABRMD_TCTI CK_PEBBLE_DIR TPM2OPENSSL_TCTI TPM2TOOLS_TCTI \
+	CK_PEBBLE_EAB PEBBLE_ALTERNATE_ROOTS PEBBLE_CHAIN_LENGTH
 T=$(mktemp -d "${TMPDIR:-/tmp}/ck-$test_name.XXXXXX")
 # Output of the last run_ck, shown by fail().
 OUT=$T/last.out

@@ -34,6 +34,8 @@ struct ck_cert_config {
 	char **deploy_hook;		/* NULL, or the command run after an install (util/argv.h) */
 	char **verify_hook;		/* NULL, or the command that checks the deployed set */
 	long hook_timeout;		/* seconds one hook may run, 1..3600; default 60 */
+	char *profile;			/* ACME profile asked for in newOrder, NULL: the CA's default */
+	char *preferred_chain;		/* CN of the topmost issuer of the chain wanted, NULL: default */
 	int line;			/* line of the section header, for messages */
 };
 
@@ -49,6 +51,9 @@ struct ck_config {
 	long retry_min;			/* first wait after a failure, seconds, 1..86400; default 60 */
 	long retry_max;			/* longest wait, retry_min..604800; default 21600 */
 	int group_readable;		/* installed certificates and keys readable by the group; 0 */
+	char *eab_kid;			/* external account binding key id, NULL: none */
+	unsigned char *eab_hmac_key;	/* its HMAC key, decoded (eab_hmac_key or _file); secret */
+	size_t eab_hmac_key_len;
 	/* [tpm]: all NULL when absent */
 	char *tpm_tcti;
 	char *tpm_parent;
@@ -63,7 +68,7 @@ struct ck_config {
 
 /* Loads and validates path; on error prints FILE:LINE: message and returns -1. */
 int ck_config_load(const char *path, struct ck_config **out);
-/* Frees cfg (NULL is fine), wiping tpm_owner_auth before its memory is freed. */
+/* Frees cfg (NULL is fine), wiping tpm_owner_auth and the EAB HMAC key before their memory is freed. */
 void ck_config_free(struct ck_config *cfg);
 /* The certificate section named name, or NULL. */
 const struct ck_cert_config *ck_config_cert(const struct ck_config *cfg, const char *name);
