@@ -72,7 +72,9 @@ assert_file "$adir/url"
 run_ck 0 -c "$conf" account show
 assert_contains "$(cat "$OUT")" "status: valid" "account after a refused deactivation"
 run_ck 0 -c "$conf" account deactivate --yes
-[ ! -e "$adir/url" ] && [ ! -e "$adir/key.pem" ] || fail "the deactivated account is still stored"
+if [ -e "$adir/url" ] || [ -e "$adir/key.pem" ]; then
+	fail "the deactivated account is still stored"
+fi
 run_ck 1 -c "$conf" account show
 note "account deactivate: refused without --yes, done with it, forgotten locally"
 
