@@ -180,7 +180,10 @@ ck_wait_port() {
 # CK_TLS_PORT, CK_DNS_PORT, CK_CTS_MGMT (challtestsrv management, for
 # /set-txt), CK_PEBBLE_DIR and CK_PEBBLE_PID (to stop Pebble alone).
 # Honours CK_CERT_VALIDITY (seconds),
-# PEBBLE_WFE_NONCEREJECT and PEBBLE_AUTHZREUSE (percent) from the caller.
+# PEBBLE_WFE_NONCEREJECT and PEBBLE_AUTHZREUSE (percent), PEBBLE_ALTERNATE_ROOTS and
+# PEBBLE_CHAIN_LENGTH from the caller, and CK_PEBBLE_EAB="KID:KEY" (KEY
+# base64url): Pebble then requires external account binding and knows
+# that one MAC key.
 # _ck_launch_pebble DIR DNSPORT LISTENPORT: starts Pebble on DIR's config and
 # waits for its directory; sets CK_PEBBLE_PID.
 _ck_launch_pebble() {
@@ -191,6 +194,13 @@ _ck_launch_pebble() {
 	fi
 	if [ -n "${PEBBLE_AUTHZREUSE:-}" ]; then
 		env_args+=("PEBBLE_AUTHZREUSE=$PEBBLE_AUTHZREUSE")
+	fi
+	# Alternate chains (Link: rel="alternate") and their length, when asked for.
+	if [ -n "${PEBBLE_ALTERNATE_ROOTS:-}" ]; then
+		env_args+=("PEBBLE_ALTERNATE_ROOTS=$PEBBLE_ALTERNATE_ROOTS")
+	fi
+	if [ -n "${PEBBLE_CHAIN_LENGTH:-}" ]; then
+		env_args+=("PEBBLE_CHAIN_LENGTH=$PEBBLE_CHAIN_LENGTH")
 	fi
 	_ck_spawn "$dir/pebble.log" env "${env_args[@]}" \
 		pebble -config "$dir/pebble-config.json" -dnsserver "127.0.0.1:$dns"
@@ -212,7 +222,7 @@ ck_restart_pebble() {
 }
 
 ck_start_pebble() {
-	local dir dns ctsmgmt listen mgmt http tls validity pid
+	local dir dns ctsmgmt listen mgmt http tls validity pid eab_keys eab_required
 
 	[ $# -eq 1 ] || { _ck_say "usage: ck_start_pebble DIR"; return 2; }
 	mkdir -p "$1"
@@ -248,8 +258,17 @@ ck_start_pebble() {
 	else
 		validity='/@VALIDITY@/d'
 	fi
+	eab_keys='{}' eab_required=false
+	if [ -n "${CK_PEBBLE_EAB:-}" ]; then
+		if ! [[ $CK_PEBBLE_EAB =~ ^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$ ]]; then
+			_ck_say "CK_PEBBLE_EAB must be KID:KEY (KEY base64url), not '$CK_PEBBLE_EAB'"
+			return 2
+		fi
+		eab_keys="{\"${CK_PEBBLE_EAB%%:*}\": \"${CK_PEBBLE_EAB#*:}\"}" eab_required=true
+	fi
 	sed -e "s|@LISTEN_PORT@|$listen|" -e "s|@MGMT_PORT@|$mgmt|" \
 		-e "s|@HTTP_PORT@|$http|" -e "s|@TLS_PORT@|$tls|" -e "s|@DIR@|$dir|g" \
+		-e "s|@EAB_KEYS@|$eab_keys|" -e "s|@EAB_REQUIRED@|$eab_required|" \
 		-e "$validity" "$CK_TOP/pebble/pebble-config.json.in" >"$dir/pebble-config.json"
 
 	_ck_launch_pebble "$dir" "$dns" "$listen" || return 1

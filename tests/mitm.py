@@ -33,12 +33,20 @@ header.  For a hostile CA an entry may also give "status" (an HTTP status
 other than 200 answers with an ACME problem) and "body" (text sent instead
 of the JSON window).  FILE that does not read as a JSON object answers 500.
 
+With --profiles NAME[,NAME...] it also plays a CA with ACME profiles,
+which Pebble 2.4 lacks: the directory gains "meta": {"profiles": {NAME:
+description}}, each newOrder POST is logged as "mitm: newOrder
+profile=NAME" (or "profile=(none)") from its JWS payload, and the order
+Pebble answers is echoed with that "profile" member.  A newOrder naming a
+profile not in the list, or one given with --refuse-profile NAME, is
+answered by the proxy itself with 400 invalidProfile (not relayed).
+
 It listens on 127.0.0.1 only and connects to 127.0.0.1 only: the upstream
 host is fixed here, only Pebble's port is an argument.
 
     mitm.py --port PROXYPORT --upstream-port PEBBLEPORT --cert PEM --key KEY \
             --cafile CA [--replace FILE] [--after-finalize processing|stall] \
-            [--ari FILE]
+            [--ari FILE] [--profiles NAME,...] [--refuse-profile NAME]
 
 Each relayed request is logged on stderr as "METHOD PATH -> STATUS", with
 "(tampered: N bytes from FILE)" on a replaced certificate download, so that
@@ -105,6 +113,26 @@ def load_ari(path):
         if not isinstance(conf.get(key, {}), dict):
             raise ValueError('"%s" is not an object' % key)
     return conf
+
+
+def order_payload(body):
+    """The decoded payload of a JWS request body, as a dict; raises ValueError and the like."""
+    payload = json.loads(body)["payload"]
+    order = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    if not isinstance(order, dict):
+        raise ValueError("payload is not an object")
+    return order
+
+
+def order_profile(body):
+    """The profile a newOrder JWS names: the name, None for none, or raises ValueError."""
+    try:
+        profile = order_payload(body).get("profile")
+    except (KeyError, TypeError, AttributeError, binascii.Error) as e:
+        raise ValueError(str(e)) from e
+    if profile is not None and not isinstance(profile, str):
+        raise ValueError("profile is not a string")
+    return profile
 
 
 def order_replaces(body):
@@ -226,13 +254,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                          printable(str(window.get("end")))))
 
     def add_renewal_info(self, data):
-        """The relayed directory with renewalInfo at this proxy; learns newOrder's path."""
+        """The relayed directory with renewalInfo and/or meta.profiles; learns newOrder's path."""
         directory = json.loads(data)
         new_order = directory.get("newOrder")
         if isinstance(new_order, str):
             self.server.new_order_path = urllib.parse.urlsplit(new_order).path
-        directory["renewalInfo"] = "https://localhost:%d%s" % (self.server.port, ARI_PATH)
+        if self.server.ari is not None:
+            directory["renewalInfo"] = "https://localhost:%d%s" % (self.server.port, ARI_PATH)
+        if self.server.profiles is not None:
+            meta = directory.setdefault("meta", {})
+            meta["profiles"] = {p: "profile %s (mitm --profiles)" % p
+                                for p in self.server.profiles}
         return json.dumps(directory, indent=2).encode()
+
+    def check_profile(self, body):
+        """For --profiles: logs newOrder's profile; returns it, or False when answered here."""
+        try:
+            profile = order_profile(body)
+        except ValueError as e:
+            log("mitm: newOrder profile=(undecodable: %s)" % printable(str(e)))
+            return None
+        log("mitm: newOrder profile=%s" % ("(none)" if profile is None else printable(profile)))
+        if profile is not None and (profile not in self.server.profiles
+                                    or profile in self.server.refuse_profiles):
+            self.send_problem(400, "invalidProfile",
+                              "profile %s is not available (mitm)" % printable(profile))
+            log("mitm: POST %s -> 400 (invalidProfile)" % self.path)
+            return False
+        return profile
 
     def relay(self):
         try:
@@ -241,9 +290,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log("mitm: %s %s: cannot read the request: %s" % (self.command, self.path, e))
             self.close_connection = True
             return
-        if (self.server.ari is not None and self.command == "POST"
-                and urllib.parse.urlsplit(self.path).path == self.server.new_order_path):
+        is_new_order = (self.command == "POST" and
+                        urllib.parse.urlsplit(self.path).path == self.server.new_order_path)
+        if self.server.ari is not None and is_new_order:
             log("mitm: newOrder replaces=%s" % order_replaces(body))
+        profile = None
+        if self.server.profiles is not None and is_new_order:
+            profile = self.check_profile(body)
+            if profile is False:
+                return
         if (self.server.after_finalize == "stall" and self.command == "POST"
                 and self.path.startswith(ORDER_PATH)):
             log("mitm: %s %s -> (stalled: no answer)" % (self.command, self.path))
@@ -280,13 +335,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         note = ""
         data = self.rewrite(data)
-        if (self.server.ari is not None and self.command == "GET"
+        if ((self.server.ari is not None or self.server.profiles is not None)
+                and self.command == "GET"
                 and urllib.parse.urlsplit(self.path).path == DIR_PATH and resp.status == 200):
             try:
                 data = self.add_renewal_info(data)
-                note = " (renewalInfo added)"
+                note = " (directory extended)"
             except (ValueError, AttributeError) as e:
-                note = " (no renewalInfo added: %s)" % e
+                note = " (directory not extended: %s)" % e
+        if profile and 200 <= resp.status < 300:
+            try:
+                order = json.loads(data)
+                order["profile"] = profile
+                data = json.dumps(order).encode()
+                note = " (profile echoed)"
+            except (ValueError, TypeError) as e:
+                note = " (profile not echoed: %s)" % e
         if (self.server.replace is not None and self.command == "POST"
                 and self.path.startswith(CERT_PATH) and 200 <= resp.status < 300):
             with open(self.server.replace, "rb") as f:
@@ -354,6 +418,10 @@ def main():
                    help="never let a finalized order complete")
     p.add_argument("--ari", metavar="FILE",
                    help="advertise renewalInfo and answer it from FILE (see above)")
+    p.add_argument("--profiles", metavar="NAME,...",
+                   help="advertise these ACME profiles and check newOrder's (see above)")
+    p.add_argument("--refuse-profile", metavar="NAME", action="append", default=[],
+                   help="answer a newOrder for NAME with invalidProfile")
     a = p.parse_args()
 
     srv = Server(("127.0.0.1", a.port), Handler)
@@ -369,6 +437,8 @@ def main():
     srv.stop = threading.Event()
     srv.port = a.port
     srv.ari = a.ari
+    srv.profiles = a.profiles.split(",") if a.profiles is not None else None
+    srv.refuse_profiles = set(a.refuse_profile)
     srv.new_order_path = NEW_ORDER_PATH
     if a.replace is not None:
         open(a.replace, "rb").close()  # fail now, not at the download

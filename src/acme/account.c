@@ -1,6 +1,8 @@
 /*
  * acme/account.c: the ACME account (RFC 8555 7.3): registering or finding
- * it with newAccount, and reading it back.
+ * it with newAccount (with an external account binding, eab.c, when one
+ * is configured), reading it back, and deactivating it.  The key change
+ * is in rollover.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,10 +42,25 @@ ck_acme_account(struct ck_acme *a, const char *contact, const char *known_url,
 		ck_error_as(CK_ERR_INTERNAL, "json_pack of the newAccount request failed");
 		goto out;
 	}
+	if (!only_existing && a->eab_kid != NULL &&
+	    json_object_set_new(payload, "externalAccountBinding",
+	    acme_eab_binding(a, a->new_account)) != 0)
+		goto out;	/* the binding's failure was reported */
 	prc = acme_post(a, a->new_account, payload, 1, &r, "newAccount",
-	    only_existing ? PROBLEM_PREFIX "accountDoesNotExist" : NULL);
-	if (prc == 1) {
+	    only_existing ? PROBLEM_PREFIX "accountDoesNotExist" :
+	    PROBLEM_PREFIX "externalAccountRequired");
+	if (prc == 1 && only_existing) {
 		ck_error_as(CK_ERR_CA, "no account with this key exists at %s", a->directory_url);
+		goto out;
+	}
+	if (prc == 1) {
+		char why[512];
+
+		if (ck_acme_problem_format(r.body, r.len, why, sizeof(why)) != 0)
+			snprintf(why, sizeof(why), "externalAccountRequired");
+		ck_error_problem(CK_ERR_CONFIG, "externalAccountRequired", -1,
+		    "newAccount: the CA requires external account binding (%s); set eab_kid and "
+		    "eab_hmac_key (or eab_hmac_key_file) in [acme] to what the CA gave", why);
 		goto out;
 	}
 	if (prc != 0)
@@ -88,4 +105,30 @@ int
 ck_acme_account_fetch(struct ck_acme *a, json_t **account)
 {
 	return acme_post_object(a, a->kid, NULL, "account", account, NULL);
+}
+
+int
+ck_acme_account_deactivate(struct ck_acme *a)
+{
+	json_t *payload = NULL, *acct = NULL;
+	char st[32];
+	int rc = -1;
+
+	if ((payload = json_pack("{s:s}", "status", "deactivated")) == NULL) {
+		ck_error_as(CK_ERR_INTERNAL, "json_pack of the deactivation request failed");
+		goto out;
+	}
+	if (acme_post_object(a, a->kid, payload, "account deactivation", &acct, NULL) != 0)
+		goto out;
+	if (strcmp(acme_status_of(acct), "deactivated") != 0) {
+		ck_sanitize(st, sizeof(st), acme_status_of(acct), SIZE_MAX);
+		ck_error_as(CK_ERR_CA, "account deactivation: the CA says the account is %s, not "
+		    "deactivated", st[0] ? st : "without status");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(acct);
+	json_decref(payload);
+	return rc;
 }

@@ -377,6 +377,33 @@ out:
 	return rc;
 }
 
+int
+acme_use_key(struct ck_acme *a, struct ck_signer *key)
+{
+	char *thumb = NULL;
+
+	if (ck_jwk_thumbprint(key->pub, &thumb) != 0)
+		return -1;
+	free(a->thumbprint);
+	a->thumbprint = thumb;
+	a->account = key;
+	return 0;
+}
+
+const char *
+acme_dir_url(const struct ck_acme *a, const char *name)
+{
+	const char *url = json_string_value(json_object_get(a->dir, name));
+	char what[64];
+
+	if (url == NULL) {
+		ck_error_as(CK_ERR_CA, "the CA's directory has no %s", name);
+		return NULL;
+	}
+	snprintf(what, sizeof(what), "%s", name);
+	return acme_url_ok(url, what) ? url : NULL;
+}
+
 void
 ck_acme_free(struct ck_acme *a)
 {

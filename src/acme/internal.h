@@ -26,7 +26,44 @@ struct ck_acme {
 	char *nonce;		/* the next Replay-Nonce to use, if any */
 	char *kid;		/* account URL once known */
 	char *thumbprint;	/* of the account key, for key authorizations */
+	/* External account binding (eab.c), borrowed from the caller; NULL: none. */
+	const char *eab_kid;
+	const unsigned char *eab_key;
+	size_t eab_key_len;
 };
+
+/*
+ * Signs requests with key from now on (the account key after a key
+ * change, or a certificate key for a revocation in jwk form); key is
+ * borrowed.  Returns 0, or -1 (reported) when its thumbprint fails.
+ */
+int acme_use_key(struct ck_acme *a, struct ck_signer *key);
+
+/*
+ * The externalAccountBinding member of a newAccount payload (RFC 8555
+ * 7.3.4): a JWS over the account key's JWK, MACed with HS256 under the
+ * EAB key, for url (newAccount).  New reference, or NULL (reported;
+ * nothing of the key in the message).
+ */
+json_t *acme_eab_binding(const struct ck_acme *a, const char *url);
+
+/*
+ * When the order names a profile: whether the directory's meta.profiles
+ * lists it; otherwise reports, naming those offered, and returns 0.
+ */
+int acme_profile_offered(const struct ck_acme *a, const char *profile);
+
+struct ck_order_req;
+/*
+ * The chain to install from the download's answer def (the default
+ * chain) and its alternates, as chain.c says; *pem (malloc'd) is taken
+ * from def or an alternate's answer.  Returns 0.
+ */
+int acme_chain_choose(struct ck_acme *a, const struct ck_order_req *req,
+    struct ck_http_resp *def, char **pem, size_t *pemlen);
+
+/* A URL of the directory (keyChange, revokeCert), checked; NULL (reported) when absent. */
+const char *acme_dir_url(const struct ck_acme *a, const char *name);
 
 /*
  * A server-given URL we are willing to follow and print: https, printable

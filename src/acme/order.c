@@ -328,6 +328,8 @@ new_order(struct ck_acme *a, const struct ck_order_req *req, json_t **order, cha
 	char safe[128];
 	int st, rc = -1;
 
+	if (req->profile != NULL && !acme_profile_offered(a, req->profile))
+		goto out;
 	if ((payload = order_payload(req, 1)) == NULL)
 		goto out;
 	st = acme_post_object_tolerate(a, a->new_order, payload, "newOrder",
@@ -347,9 +349,10 @@ out:
 	return rc;
 }
 
-/* Downloads the certificate chain of a valid order. */
+/* Downloads the certificate chain of a valid order (the preferred one, acme/chain.c). */
 static int
-download(struct ck_acme *a, const json_t *order, char **pem, size_t *pemlen)
+download(struct ck_acme *a, const struct ck_order_req *req, const json_t *order, char **pem,
+    size_t *pemlen)
 {
 	const char *cert_url = json_string_value(json_object_get(order, "certificate"));
 	struct ck_http_resp r;
@@ -360,10 +363,7 @@ download(struct ck_acme *a, const json_t *order, char **pem, size_t *pemlen)
 		goto out;
 	if (acme_post(a, cert_url, NULL, 0, &r, "certificate download", NULL) != 0)
 		goto out;
-	*pem = r.body;
-	*pemlen = r.len;
-	r.body = NULL;
-	rc = 0;
+	rc = acme_chain_choose(a, req, &r, pem, pemlen);
 out:
 	ck_http_resp_free(&r);
 	return rc;
@@ -436,7 +436,7 @@ complete(struct ck_acme *a, const struct ck_order_req *req, const char *order_ur
 		return -1;
 	if (!order_status_is(*order, "valid"))
 		return -1;
-	return download(a, *order, pem, pemlen);
+	return download(a, req, *order, pem, pemlen);
 }
 
 /* The order's deadline: its timeout from now. */

@@ -83,6 +83,7 @@ struct pending_ctx {
 	const struct ck_cert_config *cc;
 	const char *key;
 	size_t key_len;
+	const EVP_PKEY *pub;	/* the certificate key's public half, for accept_chain */
 };
 
 /* before_finalize: records the order and its key, so that a crash from here resumes it. */
@@ -93,6 +94,21 @@ record_pending(void *ctx, const char *order_url)
 
 	return ck_store_pending_save(p->s->store, p->cc->name, p->s->cfg->directory, order_url,
 	    p->key, p->key_len, ck_clock_now(p->s->clock));
+}
+
+/* accept_chain: an alternate chain must pass the checks the default one does. */
+static int
+check_alternate(void *ctx, const char *pem, size_t len)
+{
+	struct pending_ctx *p = ctx;
+	struct ck_chain c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	rc = ck_chain_check(pem, len, p->pub, p->cc->domains, p->cc->ndomains,
+	    ck_clock_now(p->s->clock), &c);
+	ck_chain_clear(&c);
+	return rc;
 }
 
 /*
@@ -192,6 +208,7 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 	pctx.cc = cc;
 	pctx.key = keypem;
 	pctx.key_len = keylen;
+	pctx.pub = key->pub;
 	req.identifiers = cc->domains;
 	req.nidentifiers = cc->ndomains;
 	req.csr = csr;
@@ -199,6 +216,9 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 	req.solver = solver;
 	req.timeout = s->cfg->order_timeout;
 	req.before_finalize = record_pending;
+	req.profile = cc->profile;
+	req.preferred_chain = cc->preferred_chain;
+	req.accept_chain = check_alternate;
 	req.ctx = &pctx;
 	/* RFC 9773 5: name the certificate this one replaces, to a CA with renewalInfo. */
 	req.replaces = replaces = ck_ari_replaces(s, cc, acme);

@@ -13,12 +13,14 @@
 #include "certkeeper/cert/check.h"
 #include "certkeeper/cert/due.h"
 #include "certkeeper/keys/jws.h"
+#include "certkeeper/store/revoked.h"
 #include "certkeeper/store/schedule.h"
 #include "certkeeper/store/versions.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/util/time.h"
 
-static const char *const source_names[] = { "missing", "lifetime", "renew_before", "ari" };
+static const char *const source_names[] = { "missing", "lifetime", "renew_before", "ari",
+	"revoked" };
 
 const char *
 ck_due_source_name(enum ck_due_source src)
@@ -28,11 +30,16 @@ ck_due_source_name(enum ck_due_source src)
 	return source_names[src];
 }
 
-/* What is installed for cc: *installed, and for a usable certificate its validity. */
+/*
+ * What is installed for cc: *installed, and for a usable certificate its
+ * validity and (serial, optional) whether it is the one recorded revoked.
+ */
 static void
 read_installed(struct ck_store *st, const struct ck_cert_config *cc, enum ck_installed *installed,
-    time_t *not_before, time_t *not_after, char *serial, size_t serial_len)
+    time_t *not_before, time_t *not_after, char *serial, size_t serial_len, int *revoked)
 {
+	struct ck_revoked rv;
+
 	struct ck_cert_info info;
 	char *pem = NULL;
 	size_t len = 0;
@@ -55,6 +62,9 @@ read_installed(struct ck_store *st, const struct ck_cert_config *cc, enum ck_ins
 		*not_after = info.not_after;
 		if (serial != NULL && info.serial != NULL && strlen(info.serial) < serial_len)
 			memcpy(serial, info.serial, strlen(info.serial) + 1);
+		if (revoked != NULL && info.serial != NULL &&
+		    ck_store_load_revoked(st, cc->name, &rv) == 0)
+			*revoked = strcmp(rv.serial, info.serial) == 0;
 	}
 	ck_cert_info_clear(&info);
 	free(pem);
@@ -91,15 +101,17 @@ ck_schedule_plan_at(struct ck_store *st, const struct ck_cert_config *cc, time_t
     struct ck_plan *p)
 {
 	struct ck_sched sc;
-	int unreadable;
+	int unreadable, revoked = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->due = now;
 	p->source = CK_DUE_MISSING;
 	unreadable = ck_store_load_schedule(st, cc->name, &sc) != 0;
 	read_installed(st, cc, &p->installed, &p->not_before, &p->not_after, p->serial,
-	    sizeof(p->serial));
-	if (p->installed == CK_INSTALLED_OK && due_time(cc, &sc, p) != 0)
+	    sizeof(p->serial), &revoked);
+	if (p->installed == CK_INSTALLED_OK && revoked)
+		p->source = CK_DUE_REVOKED;	/* due now */
+	else if (p->installed == CK_INSTALLED_OK && due_time(cc, &sc, p) != 0)
 		return -1;
 	p->failures = sc.failures;
 	p->last_failure = sc.last_failure;
@@ -131,6 +143,8 @@ ck_schedule_plan(struct ck_session *s, const struct ck_cert_config *cc, time_t n
 		    cc->name);
 		break;
 	case CK_INSTALLED_OK:
+		if (p->source == CK_DUE_REVOKED)
+			ck_info("%s: installed certificate was revoked: renewing", cc->name);
 		break;
 	}
 	return 0;
@@ -177,7 +191,7 @@ ck_schedule_after(struct ck_session *s, const struct ck_cert_config *cc,
 	(void)ck_store_load_schedule(s->store, cc->name, &sc);
 	learn_thumbprint(s, &sc);
 	if (o->result == CK_RESULT_FAILURE)
-		read_installed(s->store, cc, &installed, &not_before, &not_after, NULL, 0);
+		read_installed(s->store, cc, &installed, &not_before, &not_after, NULL, 0, NULL);
 	ck_backoff_learn(&sc, o, s->cfg->retry_min, s->cfg->retry_max, not_after, now,
 	    o->result == CK_RESULT_FAILURE ? random_value(cc->name) : 0);
 	if (o->result == CK_RESULT_FAILURE) {

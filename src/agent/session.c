@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "certkeeper/acme/account.h"
+#include "certkeeper/agent/account.h"
 #include "certkeeper/agent/session.h"
 #include "certkeeper/keys/tpm.h"
 #include "certkeeper/net/http.h"
@@ -184,8 +185,14 @@ ck_session_acme(struct ck_session *s, int create, struct ck_acme **out)
 		goto out;
 	if (ck_acme_new(s->http, s->clock, s->cfg->directory, s->account, &s->acme) != 0)
 		goto out;
+	if (s->cfg->eab_kid != NULL)
+		ck_acme_set_eab(s->acme, s->cfg->eab_kid, s->cfg->eab_hmac_key,
+		    s->cfg->eab_hmac_key_len);
 	if (ck_acme_account(s->acme, create ? s->cfg->contact : NULL, s->account_url, !create,
 	    &url) != 0)
+		goto out;
+	/* A rollover a crash cut short: settled with the CA before the account is used. */
+	if (s->account_url != NULL && ck_account_resolve_rollover(s, s->acme) != 0)
 		goto out;
 	if (s->account_url == NULL) {
 		if (create && ck_store_account_save_url(s->store, s->cfg->directory, url) != 0)

@@ -1,11 +1,13 @@
 /*
- * cli/account.c: the `account show` command (see cli/commands.h).
+ * cli/account.c: the `account show|rollover|deactivate` commands (see
+ * cli/commands.h).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "certkeeper/acme/account.h"
+#include "certkeeper/agent/account.h"
 #include "certkeeper/agent/session.h"
 #include "certkeeper/cli/commands.h"
 #include "certkeeper/keys/jws.h"
@@ -45,6 +47,41 @@ ck_cmd_account_show(const struct ck_config *cfg)
 out:
 	json_decref(acct);
 	free(thumb);
+	ck_session_close(s);
+	return rc;
+}
+
+int
+ck_cmd_account_rollover(const struct ck_config *cfg)
+{
+	struct ck_session *s = NULL;
+	int rc = CK_EXIT_FAILED;
+
+	if (ck_session_open(cfg, ck_clock_system(), &s) != 0)
+		return CK_EXIT_FAILED;
+	if (ck_session_lock(s) == 0 && ck_account_rollover(s) == 0)
+		rc = CK_EXIT_OK;
+	ck_session_close(s);
+	return rc;
+}
+
+int
+ck_cmd_account_deactivate(const struct ck_config *cfg, int yes)
+{
+	struct ck_session *s = NULL;
+	int rc = CK_EXIT_FAILED;
+
+	if (!yes) {
+		ck_error("account deactivate: this would deactivate the ACME account at %s for "
+		    "good (the CA refuses it afterwards; RFC 8555 7.3.6) and remove its key from "
+		    "%s/accounts, so that the next renewal registers a new account; run "
+		    "`account deactivate --yes` to do it", cfg->directory, cfg->state_dir);
+		return CK_EXIT_USAGE;
+	}
+	if (ck_session_open(cfg, ck_clock_system(), &s) != 0)
+		return CK_EXIT_FAILED;
+	if (ck_session_lock(s) == 0 && ck_account_deactivate(s) == 0)
+		rc = CK_EXIT_OK;
 	ck_session_close(s);
 	return rc;
 }

@@ -4,7 +4,8 @@
  *   certkeeper [-c FILE] [-v|-q] renew [--force] [NAME...]
  *   certkeeper [-c FILE] [-v|-q] run
  *   certkeeper [-c FILE] [-v|-q] status [--json]
- *   certkeeper [-c FILE] [-v|-q] account show
+ *   certkeeper [-c FILE] [-v|-q] account show|rollover|deactivate [--yes]
+ *   certkeeper [-c FILE] [-v|-q] revoke NAME [--reason CODE]
  *
  * Exit codes: 0 success (or nothing due), 1 a failure, 2 usage or config.
  */
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certkeeper/acme/revoke.h"
 #include "certkeeper/config/config.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/cli/commands.h"
@@ -30,6 +32,12 @@ static const char usage_text[] =
     "                             in between (SIGHUP reloads, SIGTERM stops)\n"
     "  status [--json]            show installed certificates and the last attempts\n"
     "  account show               show the ACME account at the configured CA\n"
+    "  account rollover           replace the account key (RFC 8555 7.3.5)\n"
+    "  account deactivate --yes   deactivate the account; the next renewal registers anew\n"
+    "  revoke NAME [--reason CODE]  revoke NAME's installed certificate (CODE: 0\n"
+    "                             unspecified, 1 keyCompromise, 3 affiliationChanged,\n"
+    "                             4 superseded, 5 cessationOfOperation); the next\n"
+    "                             renew replaces it\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE  configuration file (default: $CERTKEEPER_CONFIG, else\n"
@@ -99,9 +107,43 @@ cmd_status(const struct ck_config *cfg, int argc, char **argv)
 static int
 cmd_account(const struct ck_config *cfg, int argc, char **argv)
 {
-	if (argc != 2 || strcmp(argv[1], "show") != 0)
-		return usage_error("%s", "account: expected `account show`");
-	return ck_cmd_account_show(cfg);
+	if (argc == 2 && strcmp(argv[1], "show") == 0)
+		return ck_cmd_account_show(cfg);
+	if (argc == 2 && strcmp(argv[1], "rollover") == 0)
+		return ck_cmd_account_rollover(cfg);
+	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "deactivate") == 0) {
+		if (argc == 3 && strcmp(argv[2], "--yes") != 0)
+			return usage_error("account deactivate: unknown argument %s", argv[2]);
+		return ck_cmd_account_deactivate(cfg, argc == 3);
+	}
+	return usage_error("%s", "account: expected `account show`, `account rollover` or "
+	    "`account deactivate --yes`");
+}
+
+static int
+cmd_revoke(const struct ck_config *cfg, int argc, char **argv)
+{
+	const char *name = NULL;
+	int i, reason = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--reason") == 0) {
+			if (++i == argc)
+				return usage_error("%s", "revoke: --reason needs a CODE");
+			if (ck_revoke_reason_parse(argv[i], &reason) != 0)
+				return usage_error("revoke: reason \"%s\" is not one an ACME client may "
+				    "give (0 unspecified, 1 keyCompromise, 3 affiliationChanged, "
+				    "4 superseded, 5 cessationOfOperation; RFC 5280 5.3.1, RFC 8555 "
+				    "7.6)", argv[i]);
+		} else if (argv[i][0] == '-' || name != NULL) {
+			return usage_error("revoke: unexpected argument %s", argv[i]);
+		} else {
+			name = argv[i];
+		}
+	}
+	if (name == NULL)
+		return usage_error("%s", "revoke: expected `revoke NAME [--reason CODE]`");
+	return ck_cmd_revoke(cfg, name, reason);
 }
 
 static const struct {
@@ -112,6 +154,7 @@ static const struct {
 	{ "run", cmd_run },
 	{ "status", cmd_status },
 	{ "account", cmd_account },
+	{ "revoke", cmd_revoke },
 };
 
 int

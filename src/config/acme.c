@@ -12,7 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "certkeeper/keys/tpm.h"
+#include "certkeeper/util/b64.h"
 #include "internal.h"
 
 /* order_timeout, in seconds */
@@ -101,12 +104,106 @@ set_retry_max(struct parse *p, const char *key, const char *value)
 	return ck_cfg_bounded_duration(p, key, value, 1, RETRY_MAX_MAX, "1s..7d", &p->cfg->retry_max);
 }
 
+/* eab_kid: the key identifier the CA gave with the HMAC key (RFC 8555 7.3.4); printable. */
+static int
+set_eab_kid(struct parse *p, const char *key, const char *value)
+{
+	char q[QUOTE_BUF];
+
+	if (ck_cfg_has_space(value) || strlen(value) > 256)
+		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not a key identifier (at most 256 "
+		    "printable characters, no blanks)", key, ck_cfg_quote(q, sizeof(q), value));
+	return ck_cfg_set_string(p, &p->cfg->eab_kid, value);
+}
+
+#define EAB_KEY_MAX	1024	/* base64url characters of an HMAC key; CAs give 32 to 64 bytes */
+#define B64URL_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+/*
+ * Decodes the base64url HMAC key text (len bytes) into the config.  The
+ * key is secret: no message quotes it, and every copy is wiped.  what
+ * names where it came from.
+ */
+static int
+take_eab_key(struct parse *p, const char *key, const char *text, size_t len, const char *what)
+{
+	unsigned char *raw = NULL;
+	size_t rawlen = 0;
+
+	if (p->cfg->eab_hmac_key != NULL)
+		return ck_cfg_fail(p, p->lineno, "eab_hmac_key and eab_hmac_key_file cannot both be set");
+	/* Checked first, so that the decoder has nothing to report about the secret. */
+	if (len == 0 || len > EAB_KEY_MAX || len % 4 == 1 || strspn(text, B64URL_CHARS) != len)
+		return ck_cfg_fail(p, p->lineno, "%s: %s is not base64url (RFC 4648 5, no padding) of "
+		    "at most %d characters (the value is not shown: it is secret)", key, what,
+		    EAB_KEY_MAX);
+	if (ck_b64url_decode(text, &raw, &rawlen) != 0)
+		return ck_cfg_fail(p, p->lineno, "%s: cannot decode %s", key, what);
+	if (rawlen < 16) {
+		OPENSSL_clear_free(raw, rawlen);
+		return ck_cfg_fail(p, p->lineno, "%s: %s decodes to %zu bytes; an HS256 key has at "
+		    "least 16", key, what, rawlen);
+	}
+	p->cfg->eab_hmac_key = raw;
+	p->cfg->eab_hmac_key_len = rawlen;
+	return 0;
+}
+
+/* eab_hmac_key: the HMAC key, base64url; excludes eab_hmac_key_file. */
+static int
+set_eab_hmac_key(struct parse *p, const char *key, const char *value)
+{
+	return take_eab_key(p, key, value, strlen(value), "the value");
+}
+
+/*
+ * eab_hmac_key_file: a file whose first line is the HMAC key, read now.
+ * Like a private key it must be a regular file that nobody but its owner
+ * can read or write (mode 0600 or 0400).
+ */
+static int
+set_eab_hmac_key_file(struct parse *p, const char *key, const char *value)
+{
+	char q[QUOTE_BUF], buf[EAB_KEY_MAX + 3];
+	struct stat st;
+	ssize_t n;
+	size_t len;
+	int fd, rc;
+
+	if ((fd = open(value, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return ck_cfg_fail(p, p->lineno, "%s: cannot open \"%s\": %s", key,
+		    ck_cfg_quote(q, sizeof(q), value), strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+		close(fd);
+		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" must be a regular file that only its "
+		    "owner may read (mode 0600 or 0400)", key, ck_cfg_quote(q, sizeof(q), value));
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return ck_cfg_fail(p, p->lineno, "%s: read \"%s\": %s", key,
+		    ck_cfg_quote(q, sizeof(q), value), strerror(errno));
+	}
+	buf[n] = '\0';
+	len = strcspn(buf, "\r\n");
+	buf[len] = '\0';
+	rc = take_eab_key(p, key, buf, len, "the first line of the file");
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}
+
 /* Checks the keys of [acme] against each other, once all are known. */
 static int
 close_acme(struct parse *p)
 {
 	int line = ck_cfg_key_line(p, "retry_max");
 
+	if ((p->cfg->eab_kid != NULL) != (p->cfg->eab_hmac_key != NULL))
+		return ck_cfg_fail(p, ck_cfg_key_line(p, p->cfg->eab_kid != NULL ? "eab_kid" :
+		    ck_cfg_key_line(p, "eab_hmac_key") != 0 ? "eab_hmac_key" : "eab_hmac_key_file"),
+		    "external account binding needs both eab_kid and eab_hmac_key (or "
+		    "eab_hmac_key_file)");
 	if (p->cfg->retry_min > p->cfg->retry_max)
 		return ck_cfg_fail(p, line != 0 ? line : ck_cfg_key_line(p, "retry_min"),
 		    "retry_min (%lds) is longer than retry_max (%lds)", p->cfg->retry_min,
@@ -205,6 +302,9 @@ static const struct key_def acme_keys[] = {
 	{ "group_readable", set_group_readable, "no", KEY_OPTIONAL, "installs readable by the group" },
 	{ "pin_sha256", set_pins, NULL, KEY_OPTIONAL, "the CA's public key pins (SPKI SHA-256)" },
 	{ "proxy", set_proxy, NULL, KEY_OPTIONAL, "HTTP(S) proxy to the CA; absent: none" },
+	{ "eab_kid", set_eab_kid, NULL, KEY_OPTIONAL, "external account binding: key identifier" },
+	{ "eab_hmac_key", set_eab_hmac_key, NULL, KEY_OPTIONAL, "its HMAC key, base64url (secret)" },
+	{ "eab_hmac_key_file", set_eab_hmac_key_file, NULL, KEY_OPTIONAL, "file whose first line is it" },
 };
 
 const struct section_def ck_cfg_acme_section = {

@@ -333,6 +333,25 @@ set_hook_timeout(struct parse *p, const char *key, const char *value)
 	    "1s..1h", &ck_cfg_cert(p)->hook_timeout);
 }
 
+/* profile: an ACME profile name (printable, no blanks); whether the CA offers it is asked at order time. */
+static int
+set_profile(struct parse *p, const char *key, const char *value)
+{
+	char q[QUOTE_BUF];
+
+	if (ck_cfg_has_space(value) || strlen(value) > 64)
+		return ck_cfg_fail(p, p->lineno, "%s: \"%s\" is not a profile name (at most 64 "
+		    "printable characters, no blanks)", key, ck_cfg_quote(q, sizeof(q), value));
+	return ck_cfg_set_string(p, &ck_cfg_cert(p)->profile, value);
+}
+
+/* preferred_chain: the common name of the topmost issuer of the chain to install. */
+static int
+set_preferred_chain(struct parse *p, const char *key, const char *value)
+{
+	return ck_cfg_set_string(p, &ck_cfg_cert(p)->preferred_chain, value);
+}
+
 static const struct key_def cert_keys[] = {
 	/* name, parser, default (parsed when the key is absent), required?, what it is */
 	{ "domains", set_domains, NULL, KEY_REQUIRED, "comma-separated DNS names and IP addresses" },
@@ -352,6 +371,8 @@ static const struct key_def cert_keys[] = {
 	{ "deploy_hook", set_deploy_hook, NULL, KEY_OPTIONAL, "command run after each install" },
 	{ "verify_hook", set_verify_hook, NULL, KEY_OPTIONAL, "command that checks the deploy" },
 	{ "hook_timeout", set_hook_timeout, "60s", KEY_OPTIONAL, "how long one hook may run" },
+	{ "profile", set_profile, NULL, KEY_OPTIONAL, "ACME profile asked for in newOrder" },
+	{ "preferred_chain", set_preferred_chain, NULL, KEY_OPTIONAL, "topmost issuer CN wanted" },
 };
 
 /* Starts a [cert:NAME]: NAME becomes a directory name, so it is checked strictly. */

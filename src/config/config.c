@@ -461,6 +461,8 @@ ck_config_free(struct ck_config *cfg)
 		free(cfg->certs[i].webroot);
 		ck_argv_free(cfg->certs[i].dns_hook);
 		ck_argv_free(cfg->certs[i].verify_hook);
+		free(cfg->certs[i].profile);
+		free(cfg->certs[i].preferred_chain);
 	}
 	free(cfg->certs);
 	free(cfg->path);
@@ -478,6 +480,9 @@ ck_config_free(struct ck_config *cfg)
 	if (cfg->tpm_owner_auth != NULL)
 		OPENSSL_clear_free(cfg->tpm_owner_auth, strlen(cfg->tpm_owner_auth));
 	free(cfg->tpm_owner_auth_file);
+	free(cfg->eab_kid);
+	if (cfg->eab_hmac_key != NULL)
+		OPENSSL_clear_free(cfg->eab_hmac_key, cfg->eab_hmac_key_len);
 	free(cfg->metrics_file);
 	free(cfg);
 }

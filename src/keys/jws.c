@@ -160,9 +160,9 @@ ck_jws_sign(struct ck_signer *s, const char *url, const char *nonce, const char 
 	size_t siglen, inlen;
 	int rc = -1;
 
-	hdr = json_pack("{s:s, s:s, s:s}", "alg", ck_signer_jws_alg(s), "nonce", nonce,
-	    "url", url);
-	if (hdr == NULL) {
+	hdr = json_pack("{s:s, s:s}", "alg", ck_signer_jws_alg(s), "url", url);
+	if (hdr == NULL || (nonce != NULL &&
+	    json_object_set_new(hdr, "nonce", json_string(nonce)) != 0)) {
 		ck_error("json_pack of the JWS header failed");
 		goto out;
 	}

@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "certkeeper/util/fault.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/store/accounts.h"
 #include "certkeeper/store/keyfile.h"
@@ -153,6 +154,85 @@ read_url(int fd, const char *adir, char **url)
 	return 0;
 }
 
+/* The new-key name of a rollover's key file, by content. */
+static const char *
+new_key_name(const char *pem, size_t len)
+{
+	return strcmp(ck_store_key_file_name(pem, len), CK_STORE_TPM_KEY_FILE) == 0 ?
+	    CK_STORE_NEW_TPM_KEY_FILE : CK_STORE_NEW_KEY_FILE;
+}
+
+/* Reads the new key of a rollover in adir (open as fd): 0, 1 when none, -1 (also for two). */
+static int
+load_new_key(int fd, const char *adir, char **key, size_t *len)
+{
+	char shown[1024];
+	int r1, r2;
+
+	snprintf(shown, sizeof(shown), "%s/" CK_STORE_NEW_TPM_KEY_FILE, adir);
+	if ((r2 = ckst_exists_at(fd, CK_STORE_NEW_TPM_KEY_FILE, shown)) == -1)
+		return -1;
+	snprintf(shown, sizeof(shown), "%s/" CK_STORE_NEW_KEY_FILE, adir);
+	if ((r1 = ckst_exists_at(fd, CK_STORE_NEW_KEY_FILE, shown)) == -1)
+		return -1;
+	if (r1 == 0 && r2 == 0) {
+		ck_error("%s has both " CK_STORE_NEW_KEY_FILE " and " CK_STORE_NEW_TPM_KEY_FILE
+		    ": refusing to guess which is the new account key", adir);
+		return -1;
+	}
+	if (r1 == 1 && r2 == 1)
+		return 1;
+	if (r2 == 0)
+		snprintf(shown, sizeof(shown), "%s/" CK_STORE_NEW_TPM_KEY_FILE, adir);
+	return ckst_read_at(fd, r1 == 0 ? CK_STORE_NEW_KEY_FILE : CK_STORE_NEW_TPM_KEY_FILE,
+	    shown, CKST_PEM_MAX, key, len);
+}
+
+/*
+ * Renames the new key in adir over its final name (after removing a key
+ * of the other name), fsyncing adir; *kname (optional) gets the final name.
+ */
+static int
+finish_commit(const char *adir, const char **kname)
+{
+	char *from = NULL, *to = NULL, *other = NULL;
+	const char *fin = CK_STORE_KEY_FILE, *oth = CK_STORE_TPM_KEY_FILE;
+	int fd = -1, r, rc = -1;
+
+	if (ckst_open_dir(adir, &fd) != 0)
+		goto out;
+	if ((r = ckst_exists_at(fd, CK_STORE_NEW_TPM_KEY_FILE, adir)) == -1)
+		goto out;
+	if (r == 0) {
+		fin = CK_STORE_TPM_KEY_FILE;
+		oth = CK_STORE_KEY_FILE;
+	}
+	if ((from = ckst_path("%s/%s", adir, r == 0 ? CK_STORE_NEW_TPM_KEY_FILE :
+	    CK_STORE_NEW_KEY_FILE)) == NULL || (to = ckst_path("%s/%s", adir, fin)) == NULL ||
+	    (other = ckst_path("%s/%s", adir, oth)) == NULL)
+		goto out;
+	/* The other name first: never two account keys, and the new one is still there. */
+	if (ckst_remove_file(other) == -1)
+		goto out;
+	ck_fault_point("rollover-mid-commit");
+	if (rename(from, to) != 0) {
+		ck_error_errno("rename %s to %s", from, to);
+		goto out;
+	}
+	if (ckst_fsync_dir(adir) == -1)
+		goto out;
+	if (kname != NULL)
+		*kname = fin;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(from);
+	free(to);
+	free(other);
+	return rc;
+}
+
 int
 ck_store_account_load(struct ck_store *st, const char *directory_url,
     char **key_pem, size_t *key_len, char **url)
@@ -171,8 +251,16 @@ ck_store_account_load(struct ck_store *st, const char *directory_url,
 		rc = 0;
 		goto out;
 	}
-	if ((have_key = ckst_load_key(fd, adir, 1, &key, &klen, &kname)) == -1 ||
-	    (r = read_url(fd, adir, &u)) == -1)
+	if ((have_key = ckst_load_key(fd, adir, 1, &key, &klen, &kname)) == -1)
+		goto out;
+	/* Only a rollover's new key: its commit was cut short after the CA took it. */
+	if (have_key == 1 && (r = load_new_key(fd, adir, &key, &klen)) != 1) {
+		if (r == -1 || finish_commit(adir, &kname) == -1)
+			goto out;
+		ck_info("%s: finished the account key rollover a crash cut short", adir);
+		have_key = 0;
+	}
+	if ((r = read_url(fd, adir, &u)) == -1)
 		goto out;
 	/* A registration without its key is unusable; silently re-registering would orphan it. */
 	if (r == 0 && have_key == 1) {
@@ -266,4 +354,91 @@ ck_store_account_forget_url(struct ck_store *st, const char *directory_url)
 out:
 	free(path);
 	return rc;
+}
+
+int
+ck_store_account_save_new_key(struct ck_store *st, const char *directory_url,
+    const char *key_pem, size_t key_len)
+{
+	const char *name = new_key_name(key_pem, key_len);
+	const char *other = strcmp(name, CK_STORE_NEW_KEY_FILE) == 0 ? CK_STORE_NEW_TPM_KEY_FILE :
+	    CK_STORE_NEW_KEY_FILE;
+	char *path = NULL, *stale = NULL;
+	int rc = -1;
+
+	if (account_file(st, directory_url, name, &path) == -1 ||
+	    (stale = ckst_path("%.*s%s", (int)(strlen(path) - strlen(name)), path, other)) == NULL ||
+	    ckst_remove_file(stale) == -1 || ck_store_write_file(path, key_pem, key_len, 0600) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(stale);
+	free(path);
+	return rc;
+}
+
+int
+ck_store_account_load_new_key(struct ck_store *st, const char *directory_url,
+    char **key_pem, size_t *key_len)
+{
+	char *adir = NULL;
+	int fd = -1, r, rc = -1;
+
+	*key_pem = NULL;
+	*key_len = 0;
+	if (account_dir(st, directory_url, 0, &adir) == -1 || (r = ckst_open_dir(adir, &fd)) == -1)
+		goto out;
+	rc = r == 1 ? 1 : load_new_key(fd, adir, key_pem, key_len);
+out:
+	if (fd != -1)
+		close(fd);
+	free(adir);
+	return rc;
+}
+
+int
+ck_store_account_commit_new_key(struct ck_store *st, const char *directory_url)
+{
+	char *adir = NULL;
+	int rc = -1;
+
+	if (account_dir(st, directory_url, 0, &adir) == 0)
+		rc = finish_commit(adir, NULL);
+	free(adir);
+	return rc;
+}
+
+/* Removes file in the account directory of directory_url (gone afterwards either way). */
+static int
+remove_account_file(struct ck_store *st, const char *directory_url, const char *file)
+{
+	char *path = NULL;
+	int rc = -1;
+
+	if (account_file(st, directory_url, file, &path) == 0)
+		rc = ckst_remove_file(path);
+	free(path);
+	return rc;
+}
+
+int
+ck_store_account_drop_new_key(struct ck_store *st, const char *directory_url)
+{
+	if (remove_account_file(st, directory_url, CK_STORE_NEW_KEY_FILE) == -1 ||
+	    remove_account_file(st, directory_url, CK_STORE_NEW_TPM_KEY_FILE) == -1)
+		return -1;
+	return 0;
+}
+
+int
+ck_store_account_remove(struct ck_store *st, const char *directory_url)
+{
+	static const char *const files[] = { "url", CK_STORE_KEY_FILE, CK_STORE_TPM_KEY_FILE,
+	    CK_STORE_NEW_KEY_FILE, CK_STORE_NEW_TPM_KEY_FILE };
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (remove_account_file(st, directory_url, files[i]) == -1)
+			return -1;
+	return 0;
 }

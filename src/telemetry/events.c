@@ -48,8 +48,8 @@ ck_event_message_id(enum ck_event_kind k)
 
 /* The fields of e, sanitized: name=value pairs in the order of the line. */
 struct fields {
-	const char *key[7];		/* logfmt key; the journal field is CERTKEEPER_ + upper case */
-	char val[7][EVENT_ERROR_MAX];
+	const char *key[8];		/* logfmt key; the journal field is CERTKEEPER_ + upper case */
+	char val[8][EVENT_ERROR_MAX];
 	size_t n;
 };
 
@@ -77,6 +77,7 @@ collect(const struct ck_event *e, struct fields *f)
 	add_field(f, "not_after", when);
 	add_field(f, "error_class", e->error_class);
 	add_field(f, "problem", e->problem);
+	add_field(f, "reason", e->reason);
 	add_field(f, "error", e->error);
 }
 
@@ -127,8 +128,8 @@ static int
 to_journal(const struct ck_event *e, const char *line)
 {
 	const struct kind_def *k = &kinds[e->kind];
-	char buf[4 + 10][EVENT_ERROR_MAX + 64];
-	struct iovec iov[4 + 10];
+	char buf[4 + 8][EVENT_ERROR_MAX + 64];
+	struct iovec iov[4 + 8];
 	struct fields f;
 	size_t i, j, n = 0;
 

@@ -4,7 +4,7 @@
 # real systemd-journald with its fixed MESSAGE_ID and CERTKEEPER_* fields,
 # found with `journalctl MESSAGE_ID=...`: renewed, renewal-failed,
 # deploy-failed, rolled-back, expiring-soon (announced once per
-# certificate), expired.
+# certificate), revoked, expired.
 #
 # The test runs in a private mount namespace (unshare, as root) with
 # tmpfs over /run and /var/log, so its journald is its own and the
@@ -29,6 +29,7 @@ ID_EXPIRING=a2418ec27974420ea4ee82715867b906
 ID_EXPIRED=da36e3ce85334a6691850241243559d9
 ID_ROLLED_BACK=2c6af920df864c3dbf15c57cdaf8792d
 ID_DEPLOY_FAILED=318435bc29d84eaf8780849693793a0e
+ID_REVOKED=a88281dd90914e739b9e814ac94e53ae
 
 journal=0
 if ldd "$CK" | grep -q libsystemd; then
@@ -144,6 +145,17 @@ expect_event $ID_EXPIRING expiring-soon 1
 run_ck 0 -c "$T/warn.conf" renew
 expect_event $ID_EXPIRING expiring-soon 1 0
 note "expiring-soon: announced once for the installed certificate"
+
+# revoked: `certkeeper revoke`, with its reason.
+rserial=$(cert_serial "$cur/cert.pem")
+run_ck 0 -c "$conf" revoke device --reason keyCompromise
+expect_event $ID_REVOKED revoked 1
+assert_contains "$(cat "$ERR")" "event=revoked cert=device serial=$rserial" "revoked line"
+if [ $journal -eq 1 ]; then
+	assert_eq "$rserial" "$(field CERTKEEPER_SERIAL)" "serial of revoked"
+	assert_eq keyCompromise "$(field CERTKEEPER_REASON)" "CERTKEEPER_REASON"
+fi
+note "revoked: one entry with the serial and the reason"
 
 # 5. expired: certificates of 6 seconds; once one has ended and the CA is
 # gone, the failing pass announces that it expired, once.

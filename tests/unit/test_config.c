@@ -841,6 +841,27 @@ test_owner_auth_wiped(void **state)
 	assert_true(found);
 }
 
+/* Broken: the EAB keys, profile or preferred_chain misread, or the HMAC key left in freed memory. */
+static void
+test_lifecycle_keys(void **state)
+{
+	struct ck_config *cfg = load_good("good-lifecycle.conf");
+	size_t i;
+	int found = 0;
+
+	assert_string_equal(cfg->eab_kid, "kid-1");
+	assert_int_equal(cfg->eab_hmac_key_len, 32);
+	assert_memory_equal(cfg->eab_hmac_key, "0123456789abcdef0123456789abcdef", 32);
+	assert_string_equal(cfg->certs[0].profile, "shortlived");
+	assert_string_equal(cfg->certs[0].preferred_chain, "Fleet Root CA 2");
+	nwiped = 0;
+	ck_config_free(cfg);
+	for (i = 0; i < nwiped; i++)
+		if (strcmp(wiped[i], "0123456789abcdef0123456789abcdef") == 0)
+			found = 1;
+	assert_true(found);
+}
+
 #if HAVE_DECL_INI_MAX_LINE
 /* Broken: the loader leaves libinih's process-wide line length changed. */
 static void
@@ -885,6 +906,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_ca_bundle),
 		cmocka_unit_test(test_owner_auth_wiped),
+		cmocka_unit_test(test_lifecycle_keys),
 #if HAVE_DECL_INI_MAX_LINE
 		cmocka_unit_test(test_libinih_setting_restored),
 #endif

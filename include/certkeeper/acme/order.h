@@ -10,6 +10,7 @@
 #include "certkeeper/challenge/solver.h"
 
 #define CK_ACME_DEFAULT_ORDER_TIMEOUT 90	/* seconds */
+#define CK_ACME_MAX_ALT_CHAINS 4		/* alternate chains fetched at most per download */
 
 /* What to order.  Optional fields are NULL (or 0) when unused. */
 struct ck_order_req {
@@ -21,7 +22,9 @@ struct ck_order_req {
 	struct ck_solver *solver;	/* answers pending authorizations; NULL: none may be
 					 * (challenge = none) */
 	const char *replaces;		/* ARI identifier of the certificate replaced (RFC 9773) */
-	const char *profile;		/* ACME profile name */
+	const char *profile;		/* ACME profile name; must be in the directory's meta.profiles */
+	/* CN of the topmost issuer of the chain wanted among the alternates (acme/chain.c) */
+	const char *preferred_chain;
 	long timeout;			/* seconds the order may wait for the CA; 0: the default */
 	/*
 	 * Called with the order URL when the order is ready, just before the
@@ -29,6 +32,11 @@ struct ck_order_req {
 	 * stops the order (the callback reports why).
 	 */
 	int (*before_finalize)(void *ctx, const char *order_url);
+	/*
+	 * With preferred_chain: called on an alternate chain (PEM) before it is
+	 * chosen; non-zero (reported) rejects it.  NULL: every chain is taken.
+	 */
+	int (*accept_chain)(void *ctx, const char *pem, size_t len);
 	void *ctx;
 };
 

@@ -5,7 +5,7 @@
  * attempt the schedule learns its outcome.
  *
  * The due time is, in this order: at once when nothing usable is
- * installed; the time chosen in the CA's renewal window (ARI) when one is
+ * installed, or when the installed certificate was revoked; the time chosen in the CA's renewal window (ARI) when one is
  * stored for the installed certificate; else renew_before, or without it
  * the lifetime rule (cert/due.h), moved earlier by the device's jitter
  * once the account key's thumbprint is known.  After failures no attempt
@@ -24,7 +24,8 @@ enum ck_due_source {
 	CK_DUE_MISSING,		/* nothing usable installed: due now */
 	CK_DUE_LIFETIME,	/* the default share of the lifetime */
 	CK_DUE_RENEW_BEFORE,	/* the configured renew_before */
-	CK_DUE_ARI		/* a time chosen in the CA's renewal window */
+	CK_DUE_ARI,		/* a time chosen in the CA's renewal window */
+	CK_DUE_REVOKED		/* the installed certificate was revoked (store/revoked.h): due now */
 };
 
 /* What the plan found installed. */
@@ -49,7 +50,7 @@ struct ck_plan {
 	char serial[72];		/* the installed certificate's, lower-case hex; "" if none */
 };
 
-/* "missing", "lifetime", "renew_before", "ari". */
+/* "missing", "lifetime", "renew_before", "ari", "revoked". */
 const char *ck_due_source_name(enum ck_due_source src);
 
 /*

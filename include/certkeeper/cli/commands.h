@@ -30,5 +30,12 @@ int ck_cmd_run(const struct ck_config *cfg);
 
 /* Prints the account: URL, status, contact, key thumbprint. */
 int ck_cmd_account_show(const struct ck_config *cfg);
+/* Rolls the account key over (agent/account.h). */
+int ck_cmd_account_rollover(const struct ck_config *cfg);
+/* Deactivates the account; without yes only says what it would do (CK_EXIT_USAGE). */
+int ck_cmd_account_deactivate(const struct ck_config *cfg, int yes);
+
+/* Revokes NAME's installed certificate with reason (acme/revoke.h); CK_EXIT_USAGE for an unknown NAME. */
+int ck_cmd_revoke(const struct ck_config *cfg, const char *name, int reason);
 
 #endif

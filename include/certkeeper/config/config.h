@@ -43,6 +43,8 @@ struct ck_cert_config {
 	char **deploy_hook;		/* NULL, or the command run after an install (util/argv.h) */
 	char **verify_hook;		/* NULL, or the command that checks the deployed set */
 	long hook_timeout;		/* seconds one hook may run, 1..3600; default 60 */
+	char *profile;			/* ACME profile asked for in newOrder, NULL: the CA's default */
+	char *preferred_chain;		/* CN of the topmost issuer of the chain wanted, NULL: default */
 	int line;			/* line of the section header, for messages */
 };
 
@@ -61,6 +63,9 @@ struct ck_config {
 	char **pins;			/* pin_sha256: SPKI SHA-256 pins (base64), NULL-terminated; NULL: none */
 	size_t npins;
 	char *proxy;			/* proxy URL (http:// or https://); NULL: none, environment ignored */
+	char *eab_kid;			/* external account binding key id, NULL: none */
+	unsigned char *eab_hmac_key;	/* its HMAC key, decoded (eab_hmac_key or _file); secret */
+	size_t eab_hmac_key_len;
 	/* [tpm]: all NULL when absent */
 	char *tpm_tcti;
 	char *tpm_parent;
@@ -75,7 +80,7 @@ struct ck_config {
 
 /* Loads and validates path; on error prints FILE:LINE: message and returns -1. */
 int ck_config_load(const char *path, struct ck_config **out);
-/* Frees cfg (NULL is fine), wiping tpm_owner_auth before its memory is freed. */
+/* Frees cfg (NULL is fine), wiping tpm_owner_auth and the EAB HMAC key before their memory is freed. */
 void ck_config_free(struct ck_config *cfg);
 /* The certificate section named name, or NULL. */
 const struct ck_cert_config *ck_config_cert(const struct ck_config *cfg, const char *name);

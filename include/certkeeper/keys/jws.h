@@ -19,7 +19,8 @@ int ck_jwk_thumbprint(const EVP_PKEY *pub, char **out);
 /*
  * Flattened JWS JSON serialization of payload for url, with nonce, and kid
  * (or the jwk when kid is NULL).  payload NULL makes a POST-as-GET (empty
- * payload).  *out is malloc'd.
+ * payload).  nonce NULL leaves it out (the inner JWS of a key change).
+ * *out is malloc'd.
  */
 int ck_jws_sign(struct ck_signer *s, const char *url, const char *nonce, const char *kid,
     const json_t *payload, char **out);

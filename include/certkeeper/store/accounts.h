@@ -8,6 +8,8 @@
  *       key.pem         the account key, a PKCS#8 software key; or instead
  *       key.tss2.pem    a TPM-wrapped "TSS2 PRIVATE KEY" (never both)
  *       url             the account URL, once registered
+ *       key.new.pem     during an account key rollover only: the new key,
+ *       key.tss2.new.pem  saved before the CA is asked (agent/rollover.h)
  *
  * State written before key files were named by content may hold a TSS2
  * key in key.pem; it is read as it is.
@@ -48,5 +50,43 @@ int ck_store_account_save_key(struct ck_store *st, const char *directory_url,
 int ck_store_account_save_url(struct ck_store *st, const char *directory_url, const char *url);
 /* Removes the stored account URL (the key stays), for a CA that no longer has the account. */
 int ck_store_account_forget_url(struct ck_store *st, const char *directory_url);
+
+/* The name the new key takes during a rollover, by its content. */
+#define CK_STORE_NEW_KEY_FILE "key.new.pem"
+#define CK_STORE_NEW_TPM_KEY_FILE "key.tss2.new.pem"
+
+/*
+ * Saves the new key of a rollover beside the current one, before the CA
+ * is asked to change keys, under the new-key name its content gives.
+ */
+int ck_store_account_save_new_key(struct ck_store *st, const char *directory_url,
+    const char *key_pem, size_t key_len);
+
+/*
+ * Loads a rollover's new key: 0 (*key_pem set; free with
+ * OPENSSL_clear_free), 1 when there is none (not reported), -1 (two of
+ * them is an error too).
+ */
+int ck_store_account_load_new_key(struct ck_store *st, const char *directory_url,
+    char **key_pem, size_t *key_len);
+
+/*
+ * Makes the rollover's new key the account key, once the CA holds it:
+ * renamed over the key of the same name in one rename(2); when the names
+ * differ (software to TPM), the old key is removed first, so that a crash
+ * in between leaves the new key alone, which ck_store_account_load then
+ * takes as the account key (the CA accepted it before the commit began).
+ */
+int ck_store_account_commit_new_key(struct ck_store *st, const char *directory_url);
+
+/* Removes a rollover's new key: the CA kept the old one. */
+int ck_store_account_drop_new_key(struct ck_store *st, const char *directory_url);
+
+/*
+ * Forgets the account (deactivated at the CA): the URL first, then the
+ * keys, so that a crash leaves at worst an unregistered key, which the
+ * next renewal registers anew, never a URL without its key.
+ */
+int ck_store_account_remove(struct ck_store *st, const char *directory_url);
 
 #endif

@@ -7,8 +7,8 @@
  * quoted, quotes and backslashes escaped; an unknown field is left out).
  * With libsystemd the event also goes to journald with a fixed MESSAGE_ID
  * per kind and CERTKEEPER_EVENT, CERTKEEPER_CERT, CERTKEEPER_SERIAL,
- * CERTKEEPER_NOT_AFTER, CERTKEEPER_ERROR, CERTKEEPER_ERROR_CLASS and
- * CERTKEEPER_PROBLEM fields, so that `journalctl MESSAGE_ID=...` finds
+ * CERTKEEPER_NOT_AFTER, CERTKEEPER_ERROR, CERTKEEPER_ERROR_CLASS,
+ * CERTKEEPER_PROBLEM and CERTKEEPER_REASON fields, so that `journalctl MESSAGE_ID=...` finds
  * every event of a kind.  When stderr is itself the journal (a systemd
  * unit), the event is sent once, as the structured entry.
  *
@@ -39,6 +39,7 @@ struct ck_event {
 	const char *error;		/* what went wrong, or NULL/"" */
 	const char *error_class;	/* its class (util/log.h names), or NULL/"" */
 	const char *problem;		/* the CA's short problem type, or NULL/"" */
+	const char *reason;		/* revoked: the RFC 5280 reason name, or NULL/"" */
 };
 
 /* "renewed", "renewal-failed", "expiring-soon", "expired", "rolled-back", ... */
