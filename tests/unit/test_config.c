@@ -344,7 +344,7 @@ test_tables_documented(void **state)
 
 	snprintf(path, sizeof(path), "%s/conf/certkeeper.conf", top_srcdir());
 	for (i = 0; i < ck_cfg_nsections; i++) {
-		sd = &ck_cfg_sections[i];
+		sd = ck_cfg_sections[i];
 		assert_true(sd->nkeys > 0);
 		for (j = 0; j < sd->nkeys; j++) {
 			k = &sd->keys[j];
