@@ -138,6 +138,9 @@ ck_push_after_pass(struct ck_session *s, time_t now, time_t *retry_at)
 	EVP_PKEY_free(pkey);
 	/* Frees the key's TPM slot before the next pass needs it. */
 	ck_signer_free(signer);
+	/* A push cut short by a stop request did not fail: the next run pushes. */
+	if (rc != 0 && ck_stop_requested())
+		goto out;
 
 	if (ck_store_load_push(s->store, cfg->push_cert, &rec) != 0)
 		ck_warn("push: counting on from the unreadable push record");
@@ -154,6 +157,7 @@ ck_push_after_pass(struct ck_session *s, time_t now, time_t *retry_at)
 	}
 	if (ck_store_save_push(s->store, cfg->push_cert, &rec) != 0)
 		ck_warn("push: its result is not recorded for the metrics and status");
+out:
 	free(url);
 	free(text);
 	return rc;

@@ -7,7 +7,10 @@
 # certificate is refused by it; a push while it is stopped fails without
 # failing the renewal (exit 0, certificate installed), shows in status and
 # the metrics, and succeeds once it is back, from one-shot runs and from
-# the resident agent waking on its own; a TPM-held key (swtpm) pushes; and
+# the resident agent waking on its own; an untrusted Pushgateway, a refused
+# client certificate, a timeout and a 404 each give a warning naming the
+# cause; a TPM-held key (swtpm) pushes; TLS 1.3 only (the Pushgateway
+# refuses older); and
 # nothing the Pushgateway stored holds a private key, a challenge token or a
 # key authorization, nor what certkeeper printed at -v a private key.
 set -euo pipefail
@@ -36,6 +39,7 @@ tls_server_config:
   key_file: $pgw/tls/localhost.key
   client_auth_type: RequireAndVerifyClientCert
   client_ca_file: $pgw/client-ca.pem
+  min_version: TLS13
 EOF
 pgw_port=$(ck_free_port)
 CK_PORTS_TAKEN="$CK_PORTS_TAKEN $pgw_port"
@@ -168,13 +172,16 @@ note "after the outage the next pass pushes the new certificate"
 stop_pgw
 _ck_spawn "$T/agent.log" "$CK" -c "$conf" run
 agent=$CK_LAST_PID
+# Its first pass fails to push: the record counts a second failure.
 for ((i = 0; i < 150; i++)); do
-	grep -q "push to .* failed" "$T/agent.log" && break
+	s=$(status_json "$conf")
+	[ "$(json_get "$s" '.push.failures')" = 2 ] && break
 	_ck_alive "$agent" || fail "the agent exited: $(cat "$T/agent.log")"
 	sleep 0.2
 done
-grep -q "push to .* failed" "$T/agent.log" || fail "the agent did not report the failed push"
-failed_at=$(json_get "$(status_json "$conf")" '.push.last_failure')
+assert_eq 2 "$(json_get "$s" '.push.failures')" "push failures after the agent's first pass"
+grep -q "push to .* failed" "$T/agent.log" || fail "the agent did not warn of the failed push"
+failed_at=$(json_get "$s" '.push.last_failure')
 start_pgw
 # The retry comes a minute after the failure; the agent has nothing due before.
 for ((i = 0; i < 150; i++)); do
@@ -184,13 +191,55 @@ for ((i = 0; i < 150; i++)); do
 	_ck_alive "$agent" || fail "the agent exited: $(cat "$T/agent.log")"
 	sleep 1
 done
-[ "$(rfc3339_epoch "$last")" -ge "$(rfc3339_epoch "$failed_at")" ] ||
+[ "$last" != null ] && [ "$(rfc3339_epoch "$last")" -ge "$(rfc3339_epoch "$failed_at")" ] ||
 	fail "the resident agent did not push again after the Pushgateway came back: $(cat "$T/agent.log")"
 ck_stop "$agent"
 assert_eq 2 "$(json_get "$s" '.push.failures')" "push failures after the agent's"
 note "the resident agent retried the failed push on its own and it succeeded"
 
-# 6. A TPM-held key pushes (the handshake signed in swtpm), on its own instance.
+# 6. Each failure names its cause: an untrusted Pushgateway, a refused
+# client certificate, a timeout, an answer that is not 2xx.
+# push_cause CONF WORDS: a one-shot pass with CONF exits 0 and warns with WORDS.
+push_cause() {
+	run_ck 0 -c "$1" renew
+	assert_contains "$(cat "$ERR")" "push to https://localhost:" "the warning of a failed push ($2)"
+	assert_contains "$(cat "$ERR")" "$2" "the cause of a failed push"
+	assert_contains "$(json_get "$(status_json "$1")" '.push.last_error')" "$2" "status push last_error"
+}
+start_pgw
+sed "s|^push_ca_bundle = .*|push_ca_bundle = $CK_CA_BUNDLE|" "$conf" >"$T/untrusted.conf"
+push_cause "$T/untrusted.conf" "the server's certificate is not trusted"
+sed "s|^push_url = .*|push_url = https://localhost:$pgw_port/nowhere|" "$conf" >"$T/404.conf"
+push_cause "$T/404.conf" "the Pushgateway answered 404"
+stop_pgw
+# A Pushgateway that trusts another CA for its clients.
+sed "s|client_ca_file: .*|client_ca_file: $pgw/tls/ca.pem|" "$pgw/web.yml" >"$pgw/web-other.yml"
+cp "$pgw/web.yml" "$pgw/web-pebble.yml"
+cp "$pgw/web-other.yml" "$pgw/web.yml"
+start_pgw
+push_cause "$conf" "the server refused our client certificate"
+stop_pgw
+cp "$pgw/web-pebble.yml" "$pgw/web.yml"
+# A listener that accepts and never answers.
+silent_port=$(ck_free_port)
+CK_PORTS_TAKEN="$CK_PORTS_TAKEN $silent_port"
+_ck_spawn "$T/silent.log" python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' "$silent_port"
+silent=$CK_LAST_PID
+ck_wait_port "a silent listener" "$silent" "$T/silent.log" "$silent_port" || fail "no silent listener"
+sed -e "s|^push_url = .*|push_url = https://localhost:$silent_port|" \
+	-e "s|^push_timeout = .*|push_timeout = 1s|" "$conf" >"$T/silent.conf"
+push_cause "$T/silent.conf" "timed out"
+ck_stop "$silent"
+note "causes named: untrusted Pushgateway, 404 answer, refused client certificate, timeout"
+
+# 7. A TPM-held key pushes (the handshake signed in swtpm), on its own instance.
 ck_start_swtpm "$T"
 tstate=$T/tpm-state
 tconf=$T/tpm.conf
@@ -218,7 +267,7 @@ transients=$(TPM2TOOLS_TCTI=$CK_TCTI tpm2_getcap handles-transient) || fail "tpm
 assert_eq "" "$transients" "transient objects left in the TPM"
 note "a TPM key pushed (instance and job escaped), no transient object left"
 
-# 7. Privacy: nothing the Pushgateway stored nor what certkeeper printed holds a secret.
+# 8. Privacy: nothing the Pushgateway stored nor what certkeeper printed holds a secret.
 stop_pgw
 assert_file "$pgw/data"
 {
