@@ -573,8 +573,10 @@ ck_http_request(struct ck_http *h, const char *method, const char *url,
 
 /* Words for a transport failure, for whoever must tell the operator why (a push). */
 static const char *
-failure_cause(CURLcode code, const char *errbuf)
+failure_cause(const struct ck_http *h, CURLcode code)
 {
+	const char *words;
+
 	switch (code) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return "timed out";
@@ -583,10 +585,21 @@ failure_cause(CURLcode code, const char *errbuf)
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return "could not resolve the host name";
 	case CURLE_PEER_FAILED_VERIFICATION:
-		return ck_tls_failure_words(errbuf, 1);
+		return ck_tls_failure_words(h->errbuf, 1);
 	default:
-		return ck_tls_failure_words(errbuf, 0);
+		break;
 	}
+	if ((words = ck_tls_failure_words(h->errbuf, 0)) != NULL)
+		return words;
+	/*
+	 * In TLS 1.3 a server that refuses the client certificate says so
+	 * after the client's handshake is done: our request may meet the
+	 * closed connection before its alert is read.
+	 */
+	if (h->identity != NULL && (code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR))
+		return "the server closed the connection after the handshake (did it refuse our "
+		    "client certificate?)";
+	return NULL;
 }
 
 int
@@ -632,7 +645,7 @@ ck_http_send(struct ck_http *h, const char *method, const char *url, const char 
 		goto out;
 	}
 	if (code != CURLE_OK) {
-		h->cause = failure_cause(code, h->errbuf);
+		h->cause = failure_cause(h, code);
 		ck_sanitize(safeerr, sizeof(safeerr), h->errbuf, strlen(h->errbuf));
 		ck_error_as(failure_class(code), "%s: curl_easy_perform: %s%s%s", safeurl,
 		    curl_easy_strerror(code), safeerr[0] ? ": " : "", safeerr);
