@@ -192,8 +192,9 @@ for ((i = 0; i < 150; i++)); do
 	_ck_alive "$agent" || fail "the agent exited: $(cat "$T/agent.log")"
 	sleep 1
 done
-[ "$last" != null ] && [ "$(rfc3339_epoch "$last")" -gt "$(rfc3339_epoch "$failed_at")" ] ||
+if [ "$last" = null ] || [ "$(rfc3339_epoch "$last")" -le "$(rfc3339_epoch "$failed_at")" ]; then
 	fail "the resident agent did not push again after the Pushgateway came back: $(cat "$T/agent.log")"
+fi
 ck_stop "$agent"
 assert_eq 2 "$(json_get "$s" '.push.failures')" "push failures after the agent's"
 note "the resident agent retried the failed push on its own and it succeeded"
