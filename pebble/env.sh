@@ -25,12 +25,12 @@ CK_PORTS_TAKEN=""
 # agent never links it) builds tests/seccomp-exec for sandbox.sh; prometheus
 # brings promtool, which checks the metrics file in metrics.sh, and
 # prometheus-node-exporter reads it there as its textfile collector does on
-# a device.
+# a device; prometheus-pushgateway receives the pushed metrics in push.sh.
 CK_DEB_PACKAGES=(build-essential autoconf automake libtool pkg-config libssl-dev
 	libcurl4-openssl-dev libjansson-dev libinih-dev libmicrohttpd-dev libtss2-dev
 	libcmocka-dev pebble swtpm swtpm-tools tpm2-tools tpm2-openssl tpm2-abrmd
 	libtss2-tcti-tabrmd0 dbus openssl curl python3 jq ca-certificates strace libsystemd-dev
-	systemd libseccomp-dev prometheus prometheus-node-exporter)
+	systemd libseccomp-dev prometheus prometheus-node-exporter prometheus-pushgateway)
 
 # How long (seconds) a started service may take to answer.
 CK_START_TIMEOUT=${CK_START_TIMEOUT:-30}

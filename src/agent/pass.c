@@ -7,6 +7,7 @@
 #include "certkeeper/agent/ari.h"
 #include "certkeeper/agent/deploy.h"
 #include "certkeeper/agent/pass.h"
+#include "certkeeper/agent/push.h"
 #include "certkeeper/agent/renew.h"
 #include "certkeeper/agent/schedule.h"
 #include "certkeeper/cert/due.h"
@@ -165,7 +166,7 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 	struct ck_outcome o;
 	struct ck_plan plan;
 	time_t now = ck_clock_now(s->clock);
-	time_t ari_next, warn_next;
+	time_t ari_next, warn_next, push_retry;
 	char when[32];
 	size_t i;
 	int pending, rc = 0;
@@ -238,8 +239,16 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 		if (ck_store_pending_exists(s->store, cc->name) == 1)
 			note_next(r, plan.retry_at > now ? plan.retry_at : now);
 	}
-	/* A metrics file that cannot be written is a warning, never a failed pass. */
+	/* What the pass sent is counted first, so that the push carries it. */
 	ck_session_count(s);
+	/*
+	 * A failed push is a warning and a wakeup to try again, never a failed
+	 * pass; it goes before the file, so that the file shows how it went.
+	 */
+	if (!ck_stop_requested() &&
+	    ck_push_after_pass(s, ck_clock_now(s->clock), &push_retry) != 0)
+		note_next(r, push_retry);
+	/* A metrics file that cannot be written is a warning, never a failed pass. */
 	(void)ck_metrics_write(s->store, s->cfg, ck_clock_now(s->clock));
 	return rc;
 }

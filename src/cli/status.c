@@ -20,6 +20,7 @@
 #include "certkeeper/store/state.h"
 #include "certkeeper/store/versions.h"
 #include "certkeeper/telemetry/metrics.h"
+#include "certkeeper/telemetry/push.h"
 
 /*
  * Sets o[key] to v, stealing v; a NULL v (a constructor that failed: out of
@@ -216,6 +217,10 @@ ck_status_json(const struct ck_config *cfg, json_t **out)
 	    "tpm_commands", (json_int_t)agent.tpm_commands,
 	    "ca_tls_failures", ck_agent_counters_tls_json(&agent))) != 0)
 		goto out;
+	/* The last push to the Pushgateway, when there is one. */
+	if (cfg->push_url != NULL &&
+	    set_new(doc, "document", "push", ck_push_status_json(st, cfg, &unreadable)) != 0)
+		goto out;
 	*out = doc;
 	doc = NULL;
 	rc = unreadable;
@@ -273,6 +278,30 @@ print_entry(FILE *out, json_t *e)
 	}
 }
 
+/* Prints the push object as text. */
+static void
+print_push(FILE *out, json_t *p)
+{
+	const char *labels[][2] = {
+		{ "url", "url" }, { "last_success", "last success" },
+		{ "last_failure", "last failure" }, { "last_error", "last error" },
+	};
+	const char *v;
+	char label[32];
+	size_t i;
+
+	fprintf(out, "push\n");
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		if ((v = json_string_value(json_object_get(p, labels[i][0]))) == NULL)
+			continue;
+		snprintf(label, sizeof(label), "%s:", labels[i][1]);
+		fprintf(out, "  %-12s %s\n", label, v);
+	}
+	if (json_integer_value(json_object_get(p, "failures")) > 0)
+		fprintf(out, "  %-12s %" JSON_INTEGER_FORMAT "\n", "failures:",
+		    json_integer_value(json_object_get(p, "failures")));
+}
+
 /*
  * doc as indented JSON in *text (malloc'd, len bytes, NUL-terminated).  It is
  * encoded whole before anything is printed, so a failure prints nothing
@@ -328,6 +357,8 @@ ck_status_print(const struct ck_config *cfg, int json, FILE *out)
 	} else {
 		json_array_foreach(json_object_get(doc, "certificates"), i, e)
 			print_entry(out, e);
+		if ((e = json_object_get(doc, "push")) != NULL)
+			print_push(out, e);
 	}
 	/* Output that did not get out (a full disk, a closed pipe) is a failure. */
 	if (fflush(out) == EOF) {

@@ -382,7 +382,8 @@ finish(struct parse *p)
 		    absent_defaults(p, ck_cfg_sections[i]) < 0)
 			return -1;
 	}
-	return 0;
+	/* What one section's keys say about another's, once all are read. */
+	return ck_cfg_telemetry_finish(p);
 }
 
 /* The whole file or nothing: *out stays NULL unless every section and key is valid. */
@@ -484,6 +485,11 @@ ck_config_free(struct ck_config *cfg)
 	if (cfg->eab_hmac_key != NULL)
 		OPENSSL_clear_free(cfg->eab_hmac_key, cfg->eab_hmac_key_len);
 	free(cfg->metrics_file);
+	free(cfg->push_url);
+	free(cfg->push_job);
+	free(cfg->push_instance);
+	free(cfg->push_cert);
+	free(cfg->push_ca_bundle);
 	free(cfg);
 }
 

@@ -87,10 +87,20 @@ struct parse {
 	int *seen;			/* per key of sect: line where it was set, 0: absent */
 	int *headers;			/* per ck_cfg_sections row: line of its first header, 0: none */
 
+	int push_cert_line;		/* where [telemetry] set push_cert; 0: not set */
+
 	int failed;
 	int errline;
 	char err[768];
 };
+
+/*
+ * Checks and completes [telemetry]'s push keys against the [cert:NAME]
+ * sections (telemetry.c), after the whole file: push_cert names one that
+ * exists (default: the first), its key can sign a TLS handshake, and
+ * push_instance defaults to its first domain.
+ */
+int ck_cfg_telemetry_finish(struct parse *p);
 
 /* --- values.c: each stores the value or records the error and returns -1. */
 

@@ -60,6 +60,19 @@ ck_signer_sign(struct ck_signer *s, const unsigned char *msg, size_t len,
 	return s->ops->sign(s, msg, len, form, sig, siglen);
 }
 
+int
+ck_signer_sign_digest(struct ck_signer *s, const unsigned char *dgst, size_t dlen,
+    unsigned char **sig, size_t *siglen)
+{
+	*sig = NULL;
+	if (s->ops->sign_digest == NULL) {
+		ck_error_as(CK_ERR_CONFIG, "a %s key cannot sign a TLS handshake here (EC keys only)",
+		    ck_key_type_name(s->type));
+		return -1;
+	}
+	return s->ops->sign_digest(s, dgst, dlen, sig, siglen);
+}
+
 const char *
 ck_signer_jws_alg(const struct ck_signer *s)
 {

@@ -20,8 +20,10 @@
 static int soft_sign(struct ck_signer *s, const unsigned char *msg, size_t len,
     enum ck_sig_form form, unsigned char **sig, size_t *siglen);
 static void soft_destroy(struct ck_signer *s);
+static int soft_sign_digest(struct ck_signer *s, const unsigned char *dgst, size_t dlen,
+    unsigned char **sig, size_t *siglen);
 
-static const struct ck_signer_ops soft_ops = { soft_sign, soft_destroy };
+static const struct ck_signer_ops soft_ops = { soft_sign, soft_destroy, soft_sign_digest };
 
 int
 ck_soft_generate(enum ck_key_type t, EVP_PKEY **out)
@@ -197,6 +199,50 @@ soft_sign(struct ck_signer *s, const unsigned char *msg, size_t len,
 out:
 	free(buf);
 	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/*
+ * Signs a digest made by the caller (the TLS stack) with an EC key: DER
+ * ECDSA.  RSA keys are refused: TLS 1.3 wants RSA-PSS, which this seam
+ * does not carry.
+ */
+static int
+soft_sign_digest(struct ck_signer *s, const unsigned char *dgst, size_t dlen,
+    unsigned char **sig, size_t *siglen)
+{
+	EVP_PKEY *pkey = s->priv;
+	EVP_PKEY_CTX *ctx = NULL;
+	unsigned char *buf = NULL;
+	size_t buflen = 0;
+	int rc = -1;
+
+	*sig = NULL;
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC) {
+		ck_error_as(CK_ERR_CONFIG, "a %s key cannot sign a TLS handshake here (EC keys only)",
+		    ck_key_type_name(s->type));
+		goto out;
+	}
+	if ((ctx = EVP_PKEY_CTX_new(pkey, NULL)) == NULL || EVP_PKEY_sign_init(ctx) != 1 ||
+	    EVP_PKEY_sign(ctx, NULL, &buflen, dgst, dlen) != 1) {
+		ck_error_ssl("EVP_PKEY_sign (%s key)", ck_key_type_name(s->type));
+		goto out;
+	}
+	if ((buf = malloc(buflen)) == NULL) {
+		ck_error("out of memory signing");
+		goto out;
+	}
+	if (EVP_PKEY_sign(ctx, buf, &buflen, dgst, dlen) != 1) {
+		ck_error_ssl("EVP_PKEY_sign (%s key)", ck_key_type_name(s->type));
+		goto out;
+	}
+	*sig = buf;
+	*siglen = buflen;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	EVP_PKEY_CTX_free(ctx);
 	return rc;
 }
 

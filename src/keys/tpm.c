@@ -18,7 +18,7 @@
  * see its first signature fail with 0x902, so it must destroy one first.
  * Every transient object is still flushed on every path: a failed Sign
  * flushes its key, destroying a signer flushes its key, and ck_tpm_close
- * flushes the primary.  Every TPM return code goes through tpm_fail(),
+ * flushes the primary.  Every TPM return code goes through cktpm_fail(),
  * which turns it into words an operator can act on.
  */
 #include <ctype.h>
@@ -42,29 +42,11 @@
 #include "certkeeper/keys/signer.h"
 #include "certkeeper/keys/tpm.h"
 #include "certkeeper/keys/tss2key.h"
+#include "tpm_internal.h"
 
 #define DEFAULT_TCTI	"device:/dev/tpmrm0"
 
-struct ck_tpm {
-	TSS2_TCTI_CONTEXT *tcti;
-	ESYS_CONTEXT *esys;
-	char *tcti_conf;		/* for messages */
-	TPM2_HANDLE parent;		/* TPM2_RH_OWNER or a persistent handle */
-	ESYS_TR parent_tr;		/* ESYS_TR_NONE until first needed */
-	unsigned ncmd;
-};
 
-/* The signer's backend state: the wrapped key, loaded from first signature to destroy. */
-struct tpm_key {
-	struct ck_tpm *tpm;		/* must outlive the signer: destroy flushes through it */
-	ESYS_TR loaded;			/* ESYS_TR_NONE until the first signature */
-	TPM2B_PUBLIC pub;
-	TPM2B_PRIVATE priv;
-	TPMI_ALG_HASH hash;
-	const EVP_MD *md;
-	size_t fieldlen;
-	char *what;			/* key file name, for messages */
-};
 
 /*
  * The storage primary tpm2-openssl creates for parent 0x40000001: a key
@@ -120,16 +102,9 @@ parent_name(TPM2_HANDLE h, char *buf, size_t len)
 	return buf;
 }
 
-#define TPM_FAIL(tpm, rc, call, keyname) \
-	tpm_fail((tpm), (rc), (call), (keyname), __FILE__, __LINE__)
-
-/*
- * Reports the failure rc of `call` once: plain words for the causes an
- * operator can fix, then Tss2_RC_Decode's text and the number.  keyname is
- * the key file involved (or NULL); file and line go to the debug log.
- */
-static void
-tpm_fail(const struct ck_tpm *tpm, TSS2_RC rc, const char *call, const char *keyname,
+/* See tpm_internal.h. */
+void
+cktpm_fail(const struct ck_tpm *tpm, TSS2_RC rc, const char *call, const char *keyname,
     const char *file, int line)
 {
 	char words[512] = "", pn[32];
@@ -183,12 +158,9 @@ tpm_fail(const struct ck_tpm *tpm, TSS2_RC rc, const char *call, const char *key
 		ck_error_as(CK_ERR_TPM, "%s: %s (0x%x)", call, Tss2_RC_Decode(rc), (unsigned)rc);
 }
 
-/*
- * Flushes a transient object and forgets *h.  quiet: on an error path or
- * in a destructor, a failure is a warning, so the first error stays the last one.
- */
-static int
-tpm_flush(struct ck_tpm *tpm, ESYS_TR *h, int quiet)
+/* See tpm_internal.h. */
+int
+cktpm_flush(struct ck_tpm *tpm, ESYS_TR *h, int quiet)
 {
 	TSS2_RC r;
 
@@ -351,7 +323,7 @@ ck_tpm_close(struct ck_tpm *tpm)
 		return;
 	if (tpm->parent_tr != ESYS_TR_NONE) {
 		if (tpm->parent == TPM2_RH_OWNER) {
-			(void)tpm_flush(tpm, &tpm->parent_tr, 1);
+			(void)cktpm_flush(tpm, &tpm->parent_tr, 1);
 		} else if ((r = Esys_TR_Close(tpm->esys, &tpm->parent_tr)) != TSS2_RC_SUCCESS) {
 			ck_warn("Esys_TR_Close(parent 0x%08x): %s", (unsigned)tpm->parent,
 			    Tss2_RC_Decode(r));
@@ -372,12 +344,9 @@ ck_tpm_command_count(const struct ck_tpm *tpm)
 	return tpm->ncmd;
 }
 
-/*
- * Sets *out to the parent: the cached primary or persistent handle, made
- * on first use (one CreatePrimary or ReadPublic per ck_tpm).
- */
-static int
-tpm_parent(struct ck_tpm *tpm, ESYS_TR *out)
+/* See tpm_internal.h. */
+int
+cktpm_parent(struct ck_tpm *tpm, ESYS_TR *out)
 {
 	TPM2B_SENSITIVE_CREATE sensitive = { 0 };
 	TPML_PCR_SELECTION pcrs = { 0 };
@@ -480,14 +449,6 @@ out:
 	return rc;
 }
 
-static int tpm_sign(struct ck_signer *, const unsigned char *, size_t, enum ck_sig_form,
-    unsigned char **, size_t *);
-static void tpm_destroy(struct ck_signer *);
-
-static const struct ck_signer_ops tpm_signer_ops = {
-	.sign = tpm_sign,
-	.destroy = tpm_destroy,
-};
 
 /* Checks that pub is a key we can sign with and makes its signer; `what` names it. */
 static int
@@ -536,7 +497,7 @@ make_signer(struct ck_tpm *tpm, const TPM2B_PUBLIC *pub, const TPM2B_PRIVATE *pr
 	k->loaded = ESYS_TR_NONE;
 	k->pub = *pub;
 	k->priv = *priv;
-	s->ops = &tpm_signer_ops;
+	s->ops = &cktpm_signer_ops;
 	s->priv = k;
 	k = NULL;
 	*out = s;
@@ -586,7 +547,7 @@ ck_tpm_key_create(struct ck_tpm *tpm, enum ck_key_type t, struct ck_signer **out
 	    t == CK_KEY_TPM_P384 ? TPM2_ECC_NIST_P384 : TPM2_ECC_NIST_P256;
 	tmpl.publicArea.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
 
-	if (tpm_parent(tpm, &parent) == -1)
+	if (cktpm_parent(tpm, &parent) == -1)
 		goto out;
 	tpm->ncmd++;
 	r = Esys_Create(tpm->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
@@ -678,115 +639,4 @@ out:
 	OPENSSL_cleanse(&priv, sizeof(priv));
 	ck_tss2key_clear(&key);
 	return rc;
-}
-
-/*
- * The signer's sign op: hash in software, load the key if not loaded yet,
- * sign (one TPM command once loaded).  A failed Sign flushes the key.
- */
-static int
-tpm_sign(struct ck_signer *s, const unsigned char *msg, size_t len, enum ck_sig_form form,
-    unsigned char **sig, size_t *siglen)
-{
-	struct tpm_key *k = s->priv;
-	struct ck_tpm *tpm = k->tpm;
-	TPM2B_DIGEST digest = { 0 };
-	TPMT_SIG_SCHEME scheme = { 0 };
-	TPMT_TK_HASHCHECK ticket = { 0 };
-	TPMT_SIGNATURE *tsig = NULL;
-	const TPM2B_ECC_PARAMETER *sr, *ss;
-	ESYS_TR parent;
-	unsigned char *buf = NULL;
-	unsigned int dlen = 0;
-	char call[64];
-	TSS2_RC r;
-	int rc = -1;
-
-	*sig = NULL;
-	if (EVP_Digest(msg, len, digest.buffer, &dlen, k->md, NULL) != 1) {
-		ck_error_ssl("EVP_Digest (TPM key %s)", k->what);
-		goto out;
-	}
-	digest.size = (UINT16)dlen;
-	scheme.scheme = TPM2_ALG_ECDSA;
-	scheme.details.ecdsa.hashAlg = k->hash;
-	/* The null ticket: allowed because the key is unrestricted. */
-	ticket.tag = TPM2_ST_HASHCHECK;
-	ticket.hierarchy = TPM2_RH_NULL;
-	ticket.digest.size = 0;
-
-	if (k->loaded == ESYS_TR_NONE) {
-		if (tpm_parent(tpm, &parent) == -1)
-			goto out;
-		tpm->ncmd++;
-		r = Esys_Load(tpm->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-		    &k->priv, &k->pub, &k->loaded);
-		if (r != TSS2_RC_SUCCESS) {
-			k->loaded = ESYS_TR_NONE;
-			snprintf(call, sizeof(call), "Esys_Load (%s)", k->what);
-			TPM_FAIL(tpm, r, call, k->what);
-			goto out;
-		}
-	}
-	tpm->ncmd++;
-	r = Esys_Sign(tpm->esys, k->loaded, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &digest,
-	    &scheme, &ticket, &tsig);
-	if (r != TSS2_RC_SUCCESS) {
-		snprintf(call, sizeof(call), "Esys_Sign (%s)", k->what);
-		TPM_FAIL(tpm, r, call, k->what);
-		/* Whatever went wrong, the next attempt loads afresh and no slot stays taken. */
-		(void)tpm_flush(tpm, &k->loaded, 1);
-		goto out;
-	}
-	if (tsig->sigAlg != TPM2_ALG_ECDSA) {
-		ck_error_as(CK_ERR_TPM, "Esys_Sign (%s): TPM returned signature algorithm 0x%04x, not ECDSA",
-		    k->what, (unsigned)tsig->sigAlg);
-		goto out;
-	}
-	sr = &tsig->signature.ecdsa.signatureR;
-	ss = &tsig->signature.ecdsa.signatureS;
-	if (sr->size > k->fieldlen || ss->size > k->fieldlen) {
-		ck_error_as(CK_ERR_TPM, "Esys_Sign (%s): TPM signature values larger than the curve", k->what);
-		goto out;
-	}
-	if (form == CK_SIG_DER) {
-		if (ck_sig_ecdsa_raw_to_der(sr->buffer, sr->size, ss->buffer, ss->size, sig,
-		    siglen) == -1)
-			goto out;
-	} else {
-		if ((buf = calloc(1, 2 * k->fieldlen)) == NULL) {
-			ck_error_as(CK_ERR_TPM, "out of memory signing with TPM key %s", k->what);
-			goto out;
-		}
-		memcpy(buf + k->fieldlen - sr->size, sr->buffer, sr->size);
-		memcpy(buf + 2 * k->fieldlen - ss->size, ss->buffer, ss->size);
-		*sig = buf;
-		*siglen = 2 * k->fieldlen;
-		buf = NULL;
-	}
-	rc = 0;
-out:
-	free(buf);
-	Esys_Free(tsig);
-	return rc;
-}
-
-/*
- * Flushes the loaded key (a failure is a warning: this is cleanup) and
- * frees the blobs, the private one wiped.  k->tpm must still be open; it
- * belongs to the caller.
- */
-static void
-tpm_destroy(struct ck_signer *s)
-{
-	struct tpm_key *k = s->priv;
-
-	if (k == NULL)
-		return;
-	if (k->loaded != ESYS_TR_NONE)
-		(void)tpm_flush(k->tpm, &k->loaded, 1);
-	free(k->what);
-	OPENSSL_cleanse(&k->priv, sizeof(k->priv));
-	free(k);
-	s->priv = NULL;
 }

@@ -19,6 +19,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "certkeeper/net/http.h"
+#include "certkeeper/net/tls.h"
 #include "certkeeper/util/clock.h"
 #include "certkeeper/util/log.h"
 
@@ -37,6 +38,9 @@ struct ck_http {
 	CURLM *multi;		/* runs each transfer, so that a stop request can cut it short */
 	CURL *curl;
 	struct curl_slist *post_headers;
+	struct curl_slist *req_headers;	/* a request's own Content-Type, until the next one */
+	const struct ck_tls_identity *identity;	/* client certificate, or NULL */
+	const char *cause;		/* words for the last transport failure, or NULL */
 	char errbuf[CURL_ERROR_SIZE];
 	unsigned nrequests;
 	unsigned nconnects;
@@ -443,7 +447,45 @@ ck_http_free(struct ck_http *h)
 	if (h->multi != NULL)
 		curl_multi_cleanup(h->multi);
 	curl_slist_free_all(h->post_headers);
+	curl_slist_free_all(h->req_headers);
 	free(h);
+}
+
+/* CURLOPT_SSL_CTX_FUNCTION: puts the client identity on each TLS context curl makes. */
+static CURLcode
+ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *arg)
+{
+	const struct ck_http *h = arg;
+
+	if (h->identity != NULL && ck_tls_identity_apply(h->identity, ssl_ctx) != 0)
+		return CURLE_SSL_CERTPROBLEM;
+	return CURLE_OK;
+}
+
+int
+ck_http_set_identity(struct ck_http *h, const struct ck_tls_identity *id)
+{
+	h->identity = id;
+	if (SETOPT(h->curl, CURLOPT_SSL_CTX_FUNCTION, id != NULL ? ssl_ctx_cb : NULL) < 0 ||
+	    SETOPT(h->curl, CURLOPT_SSL_CTX_DATA, (void *)h) < 0)
+		return -1;
+	return 0;
+}
+
+int
+ck_http_set_timeout(struct ck_http *h, long secs)
+{
+	if (SETOPT(h->curl, CURLOPT_CONNECTTIMEOUT, secs) < 0 ||
+	    SETOPT(h->curl, CURLOPT_LOW_SPEED_TIME, secs) < 0 ||
+	    SETOPT(h->curl, CURLOPT_TIMEOUT, secs) < 0)
+		return -1;
+	return 0;
+}
+
+const char *
+ck_http_last_cause(const struct ck_http *h)
+{
+	return h->cause;
 }
 
 /* TLS failures towards the CA are told apart: a burst of them is how an interceptor shows. */
@@ -573,22 +615,51 @@ perform(struct ck_http *h)
 	return result;
 }
 
-/* Sets the method options afresh, so that nothing of the previous request (NOBODY, POST) sticks. */
-static int
-set_method(struct ck_http *h, const char *method, const char *body, size_t bodylen)
+/* The headers of a POST or PUT with content_type (NULL: ACME's), or NULL (reported). */
+static struct curl_slist *
+body_headers(struct ck_http *h, const char *content_type)
 {
+	char line[256];
+
+	if (content_type == NULL)
+		return h->post_headers;
+	curl_slist_free_all(h->req_headers);
+	snprintf(line, sizeof(line), "Content-Type: %s", content_type);
+	if ((h->req_headers = curl_slist_append(NULL, line)) == NULL ||
+	    curl_slist_append(h->req_headers, "Expect:") == NULL) {
+		ck_error("curl_slist_append: out of memory");
+		return NULL;
+	}
+	return h->req_headers;
+}
+
+/*
+ * Sets the method options afresh, so that nothing of the previous request
+ * (NOBODY, POST, a custom method) sticks.
+ */
+static int
+set_method(struct ck_http *h, const char *method, const char *content_type, const char *body,
+    size_t bodylen)
+{
+	struct curl_slist *hdrs;
+
 	/* HTTPGET also clears NOBODY and any POST state. */
 	if (SETOPT(h->curl, CURLOPT_HTTPGET, 1L) < 0 ||
+	    SETOPT(h->curl, CURLOPT_CUSTOMREQUEST, (char *)NULL) < 0 ||
 	    SETOPT(h->curl, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL) < 0)
 		return -1;
 	if (strcmp(method, "GET") == 0)
 		return 0;
 	if (strcmp(method, "HEAD") == 0)
 		return SETOPT(h->curl, CURLOPT_NOBODY, 1L);
-	if (strcmp(method, "POST") == 0) {
+	if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+		if ((hdrs = body_headers(h, content_type)) == NULL)
+			return -1;
+		/* A PUT is a POST's body under another method name. */
 		if (SETOPT(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bodylen) < 0 ||
 		    SETOPT(h->curl, CURLOPT_POSTFIELDS, body != NULL ? body : "") < 0 ||
-		    SETOPT(h->curl, CURLOPT_HTTPHEADER, h->post_headers) < 0)
+		    SETOPT(h->curl, CURLOPT_HTTPHEADER, hdrs) < 0 ||
+		    (method[1] == 'U' && SETOPT(h->curl, CURLOPT_CUSTOMREQUEST, "PUT") < 0))
 			return -1;
 		return 0;
 	}
@@ -598,6 +669,44 @@ set_method(struct ck_http *h, const char *method, const char *body, size_t bodyl
 
 int
 ck_http_request(struct ck_http *h, const char *method, const char *url,
+    const char *body, size_t bodylen, struct ck_http_resp *resp)
+{
+	return ck_http_send(h, method, url, NULL, body, bodylen, resp);
+}
+
+/* Words for a transport failure, for whoever must tell the operator why (a push). */
+static const char *
+failure_cause(const struct ck_http *h, CURLcode code)
+{
+	const char *words;
+
+	switch (code) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timed out";
+	case CURLE_COULDNT_CONNECT:
+		return "could not connect (refused or unreachable)";
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return "could not resolve the host name";
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return ck_tls_failure_words(h->errbuf, 1);
+	default:
+		break;
+	}
+	if ((words = ck_tls_failure_words(h->errbuf, 0)) != NULL)
+		return words;
+	/*
+	 * In TLS 1.3 a server that refuses the client certificate says so
+	 * after the client's handshake is done: our request may meet the
+	 * closed connection before its alert is read.
+	 */
+	if (h->identity != NULL && (code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR))
+		return "the server closed the connection after the handshake (did it refuse our "
+		    "client certificate?)";
+	return NULL;
+}
+
+int
+ck_http_send(struct ck_http *h, const char *method, const char *url, const char *content_type,
     const char *body, size_t bodylen, struct ck_http_resp *resp)
 {
 	struct xfer x;
@@ -612,7 +721,8 @@ ck_http_request(struct ck_http *h, const char *method, const char *url,
 	/* The URL may come from the server: make it safe before it is printed. */
 	ck_sanitize(safeurl, sizeof(safeurl), url, strlen(url));
 	h->errbuf[0] = '\0';
-	if (set_method(h, method, body, bodylen) < 0 ||
+	h->cause = NULL;
+	if (set_method(h, method, content_type, body, bodylen) < 0 ||
 	    SETOPT(h->curl, CURLOPT_URL, url) < 0 ||
 	    SETOPT(h->curl, CURLOPT_WRITEDATA, &x) < 0 ||
 	    SETOPT(h->curl, CURLOPT_HEADERDATA, &x) < 0)
@@ -640,6 +750,7 @@ ck_http_request(struct ck_http *h, const char *method, const char *url,
 	if (code != CURLE_OK) {
 		if ((reason = tls_failure(h, code)) >= 0)
 			h->ntls[reason]++;
+		h->cause = failure_cause(h, code);
 		ck_sanitize(safeerr, sizeof(safeerr), h->errbuf, strlen(h->errbuf));
 		ck_error_as(failure_class(code), "%s: curl_easy_perform: %s%s%s", safeurl,
 		    curl_easy_strerror(code), safeerr[0] ? ": " : "", safeerr);

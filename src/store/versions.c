@@ -150,7 +150,7 @@ static int
 is_leftover(const char *n)
 {
 	static const char *const records[] = {
-		"status.json", "schedule.json", "deploy-pending", "counters.json"
+		"status.json", "schedule.json", "deploy-pending", "counters.json", "push.json"
 	};
 	size_t i, len;
 

@@ -11,6 +11,7 @@
 #include "certkeeper/net/http.h"
 #include "certkeeper/store/file.h"
 #include "certkeeper/telemetry/metrics.h"
+#include "certkeeper/telemetry/push.h"
 #include "certkeeper/util/log.h"
 
 /* A metric family: its name, type and HELP text (no backslash, no newline). */
@@ -341,18 +342,19 @@ dir_exists(const char *path)
 }
 
 int
-ck_metrics_write(struct ck_store *st, const struct ck_config *cfg, time_t now)
+ck_metrics_text(struct ck_store *st, const struct ck_config *cfg, time_t now, char **text,
+    size_t *len)
 {
 	struct ck_metrics_cert *certs = NULL;
 	struct ck_agent_counters agent;
-	char *text = NULL;
-	size_t i, n = 0, len = 0;
+	struct ck_push_record push;
+	size_t i, n = 0;
 	int rc = -1;
 
-	if (cfg->metrics_file == NULL)
-		return 0;
+	*text = NULL;
+	*len = 0;
 	if (cfg->ncerts > 0 && (certs = calloc(cfg->ncerts, sizeof(*certs))) == NULL) {
-		ck_warn("metrics: out of memory; %s not written", cfg->metrics_file);
+		ck_error("metrics: out of memory");
 		goto out;
 	}
 	/* A certificate without a plan (reported) is left out; the others are still shown. */
@@ -361,9 +363,34 @@ ck_metrics_write(struct ck_store *st, const struct ck_config *cfg, time_t now)
 			n++;
 	/* Unreadable agent counters are reported and shown as nothing counted. */
 	(void)ck_metrics_gather_agent(st, &agent);
+	if (ck_metrics_format(certs, n, &agent, PACKAGE_VERSION, text, len) != 0)
+		goto out;
+	/* The push's own figures, when there is a push (an unreadable record reads as none). */
+	if (ck_push_load(st, cfg, &push) != 1 && ck_push_metrics_append(&push, text, len) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0) {
+		free(*text);
+		*text = NULL;
+		*len = 0;
+	}
+	free(certs);
+	return rc;
+}
+
+int
+ck_metrics_write(struct ck_store *st, const struct ck_config *cfg, time_t now)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (cfg->metrics_file == NULL)
+		return 0;
 	if (!dir_exists(cfg->metrics_file))
 		goto out;
-	if (ck_metrics_format(certs, n, &agent, PACKAGE_VERSION, &text, &len) != 0 ||
+	if (ck_metrics_text(st, cfg, now, &text, &len) != 0 ||
 	    ck_store_write_file(cfg->metrics_file, text, len, 0644) != 0) {
 		ck_warn("metrics: %s not written (renewals are not affected)", cfg->metrics_file);
 		goto out;
@@ -371,6 +398,5 @@ ck_metrics_write(struct ck_store *st, const struct ck_config *cfg, time_t now)
 	rc = 0;
 out:
 	free(text);
-	free(certs);
 	return rc;
 }

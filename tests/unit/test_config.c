@@ -416,6 +416,36 @@ test_telemetry(void **state)
 	ck_config_free(cfg);
 }
 
+/*
+ * Broken: the push is on without push_url, its defaults (job certkeeper,
+ * the first certificate, its first domain, 10 s) are not applied, push_cert
+ * set after the [cert:NAME] it names is not found, a trailing slash of
+ * push_url is kept, or set labels and timeout are not kept.
+ */
+static void
+test_push_keys(void **state)
+{
+	struct ck_config *cfg;
+
+	cfg = load_good("good-minimal.conf");
+	assert_null(cfg->push_url);
+	ck_config_free(cfg);
+	cfg = load_good("good-push.conf");
+	assert_string_equal(cfg->push_url, "https://pgw.example.net:9091");
+	assert_string_equal(cfg->push_job, "certkeeper");
+	assert_string_equal(cfg->push_cert, "hub");
+	assert_string_equal(cfg->push_instance, "hub-7.example.com");
+	assert_null(cfg->push_ca_bundle);
+	assert_int_equal(cfg->push_timeout, 10);
+	ck_config_free(cfg);
+	cfg = load_good("good-push-labels.conf");
+	assert_string_equal(cfg->push_job, "fleet-a");
+	assert_string_equal(cfg->push_instance, "hub/7");
+	assert_string_equal(cfg->push_cert, "web");
+	assert_int_equal(cfg->push_timeout, 1);
+	ck_config_free(cfg);
+}
+
 /* Broken: group_readable's default (no), yes, or the shipped example's setting (yes). */
 static void
 test_group_readable(void **state)
@@ -900,6 +930,7 @@ main(void)
 		cmocka_unit_test(test_challenges),
 		cmocka_unit_test(test_group_readable),
 		cmocka_unit_test(test_telemetry),
+		cmocka_unit_test(test_push_keys),
 		cmocka_unit_test(test_max_domains),
 		cmocka_unit_test(test_line_limit_edge),
 		cmocka_unit_test(test_bad_files),

@@ -199,7 +199,7 @@ bad_destroy(struct ck_signer *s)
 static void
 test_csr_self_check(void **state)
 {
-	static const struct ck_signer_ops bad_ops = { bad_sign, bad_destroy };
+	static const struct ck_signer_ops bad_ops = { bad_sign, bad_destroy, NULL };
 	EVP_PKEY *key = NULL;
 	struct ck_signer *inner = new_signer(CK_KEY_EC_P256, &key);
 	struct ck_signer *s = calloc(1, sizeof(*s));

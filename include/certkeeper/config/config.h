@@ -16,6 +16,8 @@
 /* Debian's prometheus-node-exporter reads *.prom files from this directory. */
 #define CK_DEFAULT_METRICS_FILE "/var/lib/prometheus/node-exporter/certkeeper.prom"
 
+#define CK_DEFAULT_PUSH_JOB "certkeeper"
+
 enum ck_challenge {
 	CK_CHALLENGE_HTTP01,
 	CK_CHALLENGE_TLSALPN01,
@@ -73,6 +75,12 @@ struct ck_config {
 	char *tpm_owner_auth_file;
 	/* [telemetry]: optional */
 	char *metrics_file;		/* Prometheus textfile; default CK_DEFAULT_METRICS_FILE; NULL: off */
+	char *push_url;			/* Pushgateway base URL (https://HOST:PORT); NULL: no push */
+	char *push_job;			/* its job label; default CK_DEFAULT_PUSH_JOB */
+	char *push_instance;		/* its instance label; default: push_cert's first domain */
+	char *push_cert;		/* whose certificate and key authenticate it; default: first cert */
+	char *push_ca_bundle;		/* trust for its TLS; NULL: system store */
+	long push_timeout;		/* seconds one push may take, 1..60; default 10 */
 	/* [cert:NAME] sections, in file order; at least one */
 	struct ck_cert_config *certs;
 	size_t ncerts;

@@ -42,6 +42,13 @@ struct ck_signer_ops {
 	    enum ck_sig_form form, unsigned char **sig, size_t *siglen);
 	/* Releases priv (and anything behind it). */
 	void (*destroy)(struct ck_signer *s);
+	/*
+	 * Signs a digest the caller made (dlen bytes: 32, 48 or 64, for
+	 * SHA-256/384/512) as a DER ECDSA-Sig-Value; *sig is malloc'd.  For
+	 * the TLS stack (keys/pkey.h).  NULL: the key cannot (RSA keys).
+	 */
+	int (*sign_digest)(struct ck_signer *s, const unsigned char *dgst, size_t dlen,
+	    unsigned char **sig, size_t *siglen);
 };
 
 struct ck_signer {
@@ -54,6 +61,12 @@ struct ck_signer {
 /* Signs msg through s's backend (see ck_signer_ops.sign); *sig is malloc'd. */
 int ck_signer_sign(struct ck_signer *s, const unsigned char *msg, size_t len,
     enum ck_sig_form form, unsigned char **sig, size_t *siglen);
+/*
+ * Signs a digest through s's backend (see ck_signer_ops.sign_digest);
+ * reported failure for a key that cannot.  *sig is malloc'd.
+ */
+int ck_signer_sign_digest(struct ck_signer *s, const unsigned char *dgst, size_t dlen,
+    unsigned char **sig, size_t *siglen);
 /* "ES256", "ES384" or "RS256". */
 const char *ck_signer_jws_alg(const struct ck_signer *s);
 /* EVP_sha256() or EVP_sha384(), matching the key (P-384 uses SHA-384). */

@@ -93,6 +93,28 @@ const char *ck_tls_failure_name(enum ck_tls_failure f);
 /* TLS failures of reason f so far. */
 unsigned ck_http_tls_failure_count(const struct ck_http *h, enum ck_tls_failure f);
 
+/*
+ * Same as ck_http_request, for any content: method is also "PUT"; the body of a POST or PUT
+ * goes with "Content-Type: content_type" (NULL: application/jose+json).
+ */
+int ck_http_send(struct ck_http *h, const char *method, const char *url,
+    const char *content_type, const char *body, size_t bodylen, struct ck_http_resp *resp);
+
+struct ck_tls_identity;
+/*
+ * Authenticates every later TLS connection of h with id (net/tls.h; NULL:
+ * none), which must outlive h.  Returns 0, or -1 (reported).
+ */
+int ck_http_set_identity(struct ck_http *h, const struct ck_tls_identity *id);
+/* Bounds the connection, the TLS handshake and a whole request to secs. */
+int ck_http_set_timeout(struct ck_http *h, long secs);
+/*
+ * Words for the cause of the last transport failure ("timed out", "the
+ * server refused our client certificate", ...), or NULL when none fits or
+ * the last request did not fail in transport.
+ */
+const char *ck_http_last_cause(const struct ck_http *h);
+
 /* Number of requests and new TLS connections so far (for -v and the benchmark). */
 unsigned ck_http_request_count(const struct ck_http *h);
 unsigned ck_http_connect_count(const struct ck_http *h);

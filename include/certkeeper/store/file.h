@@ -12,6 +12,7 @@
  *   certs/NAME/status.json  the certificate's state           (store/state.h)
  *   certs/NAME/schedule.json  its backoff, jitter, ARI window (store/schedule.h)
  *   certs/NAME/counters.json  its attempts, for the metrics (store/counters.h)
+ *   certs/NAME/push.json  the last push, NAME being push_cert  (store/push.h)
  *   pending/NAME/        an order to resume after a crash     (store/pending.h)
  *   certs/NAME/deploy-pending  a deploy to run again          (store/deploy.h)
  *

@@ -83,6 +83,15 @@ void ck_metrics_count(struct ck_store *st, const char *name, const struct ck_out
     time_t now);
 
 /*
+ * The exposition text of every configured certificate's figures at now,
+ * and the push's when there is one (telemetry/push.h), in *text
+ * (malloc'd, len bytes): what the metrics file holds and what is pushed.
+ * Returns 0, or -1 (reported) when out of memory.
+ */
+int ck_metrics_text(struct ck_store *st, const struct ck_config *cfg, time_t now, char **text,
+    size_t *len);
+
+/*
  * Writes cfg's metrics_file (nothing when it is off) with every
  * configured certificate's figures at now, atomically, mode 0644.
  * Returns 0, or -1 after a warning that it was not written.
