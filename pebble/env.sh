@@ -25,12 +25,16 @@ CK_PORTS_TAKEN=""
 # agent never links it) builds tests/seccomp-exec for sandbox.sh; prometheus
 # brings promtool, which checks the metrics file in metrics.sh, and
 # prometheus-node-exporter reads it there as its textfile collector does on
-# a device.
+# a device.  mandoc and groff lint the man pages (tests/man.sh, make check);
+# debhelper, dpkg-dev and lintian build and check the Debian package, and
+# debootstrap makes the Debian 12 root it is installed into (package.sh);
+# time (GNU time) measures peak RSS in tests/cross-arm64.
 CK_DEB_PACKAGES=(build-essential autoconf automake libtool pkg-config libssl-dev
 	libcurl4-openssl-dev libjansson-dev libinih-dev libmicrohttpd-dev libtss2-dev
 	libcmocka-dev pebble swtpm swtpm-tools tpm2-tools tpm2-openssl tpm2-abrmd
 	libtss2-tcti-tabrmd0 dbus openssl curl python3 jq ca-certificates strace libsystemd-dev
-	systemd libseccomp-dev prometheus prometheus-node-exporter)
+	systemd libseccomp-dev prometheus prometheus-node-exporter
+	mandoc groff-base debhelper dpkg-dev lintian debootstrap time)
 
 # How long (seconds) a started service may take to answer.
 CK_START_TIMEOUT=${CK_START_TIMEOUT:-30}
@@ -62,6 +66,13 @@ ck_install_deps() {
 	_ck_say "installing: ${missing[*]}"
 	DEBIAN_FRONTEND=noninteractive apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Prepares, once per machine (the network part of package.sh: debootstrap
+# and the package's dependencies), the cached Debian 12 root that
+# tests/integration/package.sh installs the package into, offline.
+ck_prepare_package_cache() {
+	"$CK_TOP/tests/package-cache"
 }
 
 # True when every port given can be bound on 127.0.0.1 for TCP and UDP.
