@@ -45,6 +45,32 @@ done
 assert_eq "etc/certkeeper/certkeeper.conf" "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles | sed 's|^/||')" \
 	"the package's conffiles"
 
+# What the maintainer scripts do under a running systemd (the root below has
+# none, so it is read from them): reload the units and (re)start the timer
+# only; the agent restarted after an upgrade only if it runs; the services
+# stopped on remove.
+ctl=$T/ctl
+dpkg-deb -e "$deb" "$ctl"
+grep -q "systemctl --system daemon-reload" "$ctl/postinst" || fail "postinst does not reload the units"
+grep -q "deb-systemd-invoke \$_dh_action 'certkeeper.timer'" "$ctl/postinst" ||
+	fail "postinst does not start (or restart) certkeeper.timer"
+grep -q "deb-systemd-helper enable 'certkeeper.timer'" "$ctl/postinst" || fail "postinst does not enable the timer"
+# A service started on install (an action on it besides the try-restart), or
+# enabled other than "if it was enabled before" (--no-enable's form):
+if grep -E "deb-systemd-invoke (start|restart|[$]_dh_action) '?certkeeper(-agent)?[.]service" "$ctl/postinst"; then
+	fail "postinst starts a service (only the timer is started)"
+fi
+for u in certkeeper-agent.service certkeeper.service; do
+	if grep -q "deb-systemd-helper enable '$u'" "$ctl/postinst" &&
+		! grep -q "deb-systemd-helper debian-installed '$u'" "$ctl/postinst"; then
+		fail "postinst enables $u (only the timer is enabled)"
+	fi
+done
+grep -q "try-restart certkeeper-agent.service" "$ctl/postinst" || fail "postinst does not try-restart the agent"
+grep -q "stop certkeeper-agent.service certkeeper.service" "$ctl/prerm" || fail "prerm does not stop the services"
+[ ! -e "$ctl/preinst" ] || ! grep -q "stop 'certkeeper-agent.service'" "$ctl/preinst" ||
+	fail "preinst stops the agent on upgrade (and nothing starts it again)"
+
 # --- lintian --------------------------------------------------------------------
 lintian --fail-on error,warning "$T/build/certkeeper_${version}_$arch.changes" >"$T/lintian.out" 2>&1 ||
 	{ cat "$T/lintian.out"; fail "lintian reports errors or warnings"; }
