@@ -26,11 +26,16 @@ CK_PORTS_TAKEN=""
 # brings promtool, which checks the metrics file in metrics.sh, and
 # prometheus-node-exporter reads it there as its textfile collector does on
 # a device; prometheus-pushgateway receives the pushed metrics in push.sh.
+# mandoc and groff lint the man pages (tests/man.sh, make check);
+# debhelper, dpkg-dev and lintian build and check the Debian package, and
+# debootstrap makes the Debian 12 root it is installed into (package.sh);
+# time (GNU time) measures peak RSS in tests/cross-arm64.
 CK_DEB_PACKAGES=(build-essential autoconf automake libtool pkg-config libssl-dev
 	libcurl4-openssl-dev libjansson-dev libinih-dev libmicrohttpd-dev libtss2-dev
 	libcmocka-dev pebble swtpm swtpm-tools tpm2-tools tpm2-openssl tpm2-abrmd
 	libtss2-tcti-tabrmd0 dbus openssl curl python3 jq ca-certificates strace libsystemd-dev
-	systemd libseccomp-dev prometheus prometheus-node-exporter prometheus-pushgateway)
+	systemd libseccomp-dev prometheus prometheus-node-exporter prometheus-pushgateway
+	mandoc groff-base debhelper dpkg-dev lintian debootstrap time)
 
 # How long (seconds) a started service may take to answer.
 CK_START_TIMEOUT=${CK_START_TIMEOUT:-30}
@@ -44,14 +49,30 @@ _ck_say() {
 	echo "ck: $*" >&2
 }
 
+# True when package P (NAME, or NAME:ARCH) is installed: for a bare NAME, in
+# the native architecture or as Architecture: all (with arm64 added for
+# tests/cross-arm64, a bare NAME may also match its :arm64 twin).
+_ck_deb_installed() {
+	local p=$1 native
+
+	case $p in
+	*:*) [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] ;;
+	*)
+		native=$(dpkg --print-architecture)
+		# shellcheck disable=SC2016 # a dpkg-query format
+		dpkg-query -W -f='${Architecture} ${db:Status-Status}\n' "$p" 2>/dev/null |
+			grep -Eqx "($native|all) installed"
+		;;
+	esac
+}
+
 # Installs the packages of CK_DEB_PACKAGES that are missing (apt-get, as
 # root); a prepared machine is left alone and apt is not touched.
 ck_install_deps() {
-	local p st missing=()
+	local p missing=()
 
 	for p in "${CK_DEB_PACKAGES[@]}"; do
-		st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) || st=
-		[ "$st" = installed ] || missing+=("$p")
+		_ck_deb_installed "$p" || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	if [ "$(id -u)" -ne 0 ]; then
@@ -59,6 +80,40 @@ ck_install_deps() {
 		_ck_say "run as root, or: apt-get install ${missing[*]}"
 		return 1
 	fi
+	_ck_say "installing: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Prepares, once per machine (the network part of package.sh: debootstrap
+# and the package's dependencies), the cached Debian 12 root that
+# tests/integration/package.sh installs the package into, offline.
+ck_prepare_package_cache() {
+	"$CK_TOP/tests/package-cache"
+}
+
+# What tests/cross-arm64 needs: the arm64 cross toolchain, qemu-user-static
+# and the :arm64 -dev packages.  These must have the versions of their amd64
+# twins (Multi-Arch: same), so installing them may first upgrade amd64
+# libraries (libssl3, zlib1g, ...) to the current point release.
+CK_CROSS_PACKAGES=(crossbuild-essential-arm64 qemu-user-static pkgconf:arm64 libssl-dev:arm64
+	libcurl4-openssl-dev:arm64 libjansson-dev:arm64 libinih-dev:arm64 libmicrohttpd-dev:arm64
+	libtss2-dev:arm64 libcmocka-dev:arm64 libsystemd-dev:arm64)
+
+# Adds the arm64 architecture and installs the missing CK_CROSS_PACKAGES
+# (apt-get, as root); a prepared machine is left alone.
+ck_install_cross_deps() {
+	local p missing=()
+
+	for p in "${CK_CROSS_PACKAGES[@]}"; do
+		_ck_deb_installed "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		_ck_say "missing packages for the arm64 cross-build (run as root): ${missing[*]}"
+		return 1
+	fi
+	dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
 	_ck_say "installing: ${missing[*]}"
 	DEBIAN_FRONTEND=noninteractive apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
