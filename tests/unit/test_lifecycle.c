@@ -653,6 +653,8 @@ test_key_change(void **state)
 	assert_true(json_equal(json_object_get(ip, "oldKey"), old_jwk));
 	/* From now on the client signs with the new key. */
 	assert_int_equal(ck_acme_account_probe(a, new_key), 0);
+	json_decref(hdr);
+	hdr = NULL;
 	json_decref(signed_payload(3, new_key->pub, &hdr));
 	json_decref(hdr);
 	json_decref(ip);
