@@ -10,6 +10,8 @@ set -euo pipefail
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
+# Exact request counts: no badNonce retry may repeat a newOrder.
+export PEBBLE_WFE_NONCEREJECT=0
 ck_start_pebble "$T/pebble"
 state=$T/state
 conf=$T/certkeeper.conf
