@@ -224,6 +224,7 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 				continue;
 			}
 		} else if (plan.retry_at > now && plan.due <= now) {
+			r->backing_off++;
 			ck_time_rfc3339(plan.retry_at, when, sizeof(when));
 			ck_info("%s: backing off after %ld failure%s until %s", cc->name,
 			    plan.failures, plan.failures == 1 ? "" : "s", when);

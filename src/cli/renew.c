@@ -28,7 +28,10 @@ ck_cmd_renew(const struct ck_config *cfg, int force, char *const *names, size_t 
 		return CK_EXIT_FAILED;
 	}
 	rc = ck_pass_run(s, force, names, nnames, &r);
-	if (r.renewed == 0 && r.failed == 0 && !ck_stop_requested())
+	if (r.renewed == 0 && r.failed == 0 && r.backing_off > 0 && !ck_stop_requested())
+		ck_info("no attempt: %zu certificate%s due but backing off after failures",
+		    r.backing_off, r.backing_off == 1 ? "" : "s");
+	else if (r.renewed == 0 && r.failed == 0 && !ck_stop_requested())
 		ck_info("nothing due");
 	ck_session_close(s);
 	return rc != 0 || r.failed || ck_stop_requested() ? CK_EXIT_FAILED : CK_EXIT_OK;

@@ -44,6 +44,9 @@ backing_off() {
 	run_ck 0 -v -c "$1" renew
 	after=$(pebble_requests)
 	assert_contains "$(cat "$ERR")" "device: backing off after $2 failure" "stderr of a run that backs off"
+	assert_contains "$(cat "$ERR")" "no attempt: 1 certificate due but backing off" \
+		"the summary of a run that backs off"
+	assert_not_contains "$(cat "$ERR")" "nothing due" "the summary of a run that backs off"
 	assert_not_contains "$(cat "$ERR")" "HTTP requests over" "a run that backs off (it made a connection)"
 	assert_eq "$before" "$after" "requests Pebble saw from a run that backs off"
 }

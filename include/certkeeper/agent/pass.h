@@ -14,6 +14,7 @@
 struct ck_pass_result {
 	size_t renewed;		/* attempts made */
 	size_t failed;		/* attempts (or records) that failed */
+	size_t backing_off;	/* due, but waiting out the backoff after failures */
 	time_t next;		/* the earliest time a certificate is next to be acted on; 0: none */
 };
 
