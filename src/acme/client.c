@@ -152,12 +152,24 @@ acme_report_failure(struct ck_acme *a, const struct ck_http_resp *r, const char 
 	json_decref(prob);
 }
 
-/* Remembers the response's Replay-Nonce, if it has one. */
+/*
+ * Remembers the response's Replay-Nonce, if it has a valid one: base64url
+ * without padding, at most 256 characters.  An invalid one is ignored (RFC
+ * 8555 6.5.1), so that nothing but base64url goes into a signed header.
+ */
 static void
 take_nonce(struct ck_acme *a, struct ck_http_resp *r)
 {
-	if (r->nonce == NULL || r->nonce[0] == '\0' || strlen(r->nonce) > 256)
+	size_t n;
+
+	if (r->nonce == NULL)
 		return;
+	n = strlen(r->nonce);
+	if (n == 0 || n > 256 || strspn(r->nonce, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_") != n) {
+		ck_debug("ignoring a Replay-Nonce that is not base64url");
+		return;
+	}
 	free(a->nonce);
 	a->nonce = r->nonce;
 	r->nonce = NULL;
@@ -181,7 +193,7 @@ ensure_nonce(struct ck_acme *a)
 	}
 	take_nonce(a, &r);
 	if (a->nonce == NULL)
-		ck_error_as(CK_ERR_CA, "newNonce: the CA sent no Replay-Nonce");
+		ck_error_as(CK_ERR_CA, "newNonce: the CA sent no valid Replay-Nonce");
 	else
 		rc = 0;
 out:
