@@ -57,7 +57,8 @@ poll) and cert (the certificate download).  MODE is one of:
     http         every URL of the CA as http:// elsewhere  every URL of the CA
                  (body and Location, Link)      on a closed loopback port
     redirect     307 to the same URL            silent     no answer at all
-    processing   (finalize, poll) the order stays "processing", Retry-After: 0
+    processing   the order says "processing", Retry-After: 0 (at finalize: also
+                 at every later poll, so that it never completes)
 
 Each misbehaving answer is logged as "mitm: STEP:MODE on METHOD PATH", so
 that the test can tell a refusal by certkeeper from a proxy that never got
@@ -332,9 +333,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = urllib.parse.urlsplit(self.path).path
         if step == "order":
             prefix = self.server.new_order_path
-        if self.command not in methods or not (path == prefix or
-                                               (prefix.endswith("/") and path.startswith(prefix))):
+        matches = self.command in methods and (
+            path == prefix or (prefix.endswith("/") and path.startswith(prefix)))
+        # finalize:processing holds every later poll of the order too.
+        if (not matches and step == "finalize" and mode == "processing" and self.server.finalized
+                and self.command == "POST" and path.startswith(ORDER_PATH)):
+            matches = True
+        if not matches:
             return None
+        if step == "finalize":
+            self.server.finalized = True
         log("mitm: %s:%s on %s %s" % (step, mode, self.command, self.path))
         return mode
 
@@ -599,6 +607,7 @@ def main():
     srv.refuse_profiles = set(a.refuse_profile)
     srv.new_order_path = NEW_ORDER_PATH
     srv.misbehave = misbehave
+    srv.finalized = False
     srv.no_handshake = a.no_handshake
     if a.replace is not None:
         open(a.replace, "rb").close()  # fail now, not at the download

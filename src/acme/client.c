@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "acme/internal.h"
 #include "certkeeper/keys/jws.h"
@@ -43,12 +44,39 @@ acme_url_ok(const char *url, const char *what)
 	return 0;
 }
 
+/* Whether the media type at the start of ct (up to ';' or a blank) is media, case aside. */
+static int
+media_is(const char *ct, const char *media)
+{
+	size_t n = strlen(media);
+
+	return strncasecmp(ct, media, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+}
+
+int
+acme_content_type_ok(const struct ck_http_resp *r, const char *what, const char *media,
+    const char *media2)
+{
+	char safe[128];
+	const char *ct = r->content_type;
+
+	if (ct != NULL && (media_is(ct, media) || (media2 != NULL && media_is(ct, media2))))
+		return 1;
+	ck_sanitize(safe, sizeof(safe), ct != NULL ? ct : "(none)", ct != NULL ? strlen(ct) : 6);
+	ck_error_as(CK_ERR_CA, "%s: the server's answer has Content-Type \"%s\", not %s", what, safe,
+	    media);
+	return 0;
+}
+
 json_t *
 acme_body_object(const struct ck_http_resp *r, const char *what)
 {
 	json_error_t jerr;
 	json_t *j;
 
+	if (!acme_content_type_ok(r, what, "application/json", "application/problem+json"))
+		return NULL;
 	j = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL || !json_is_object(j)) {
 		ck_error_as(CK_ERR_CA, "%s: the server's answer is not a JSON object", what);

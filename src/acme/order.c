@@ -361,7 +361,9 @@ download(struct ck_acme *a, const struct ck_order_req *req, const json_t *order,
 	memset(&r, 0, sizeof(r));
 	if (!acme_url_ok(cert_url, "certificate"))
 		goto out;
-	if (acme_post(a, cert_url, NULL, 0, &r, "certificate download", NULL) != 0)
+	if (acme_post(a, cert_url, NULL, 0, &r, "certificate download", NULL) != 0 ||
+	    !acme_content_type_ok(&r, "certificate download", "application/pem-certificate-chain",
+	    NULL))
 		goto out;
 	rc = acme_chain_choose(a, req, &r, pem, pemlen);
 out:
