@@ -29,13 +29,15 @@ CK_PORTS_TAKEN=""
 # mandoc and groff lint the man pages (tests/man.sh, make check);
 # debhelper, dpkg-dev and lintian build and check the Debian package, and
 # debootstrap makes the Debian 12 root it is installed into (package.sh);
-# time (GNU time) measures peak RSS in tests/cross-arm64.
+# time (GNU time) measures peak RSS in tests/cross-arm64; cppcheck and
+# clang-tidy run in tests/lint.sh, valgrind in valgrind.sh.
 CK_DEB_PACKAGES=(build-essential autoconf automake libtool pkg-config libssl-dev
 	libcurl4-openssl-dev libjansson-dev libinih-dev libmicrohttpd-dev libtss2-dev
 	libcmocka-dev pebble swtpm swtpm-tools tpm2-tools tpm2-openssl tpm2-abrmd
 	libtss2-tcti-tabrmd0 dbus openssl curl python3 jq ca-certificates strace libsystemd-dev
 	systemd libseccomp-dev prometheus prometheus-node-exporter prometheus-pushgateway
-	mandoc groff-base debhelper dpkg-dev lintian debootstrap time)
+	mandoc groff-base debhelper dpkg-dev lintian debootstrap time
+	cppcheck clang-tidy valgrind)
 
 # How long (seconds) a started service may take to answer.
 CK_START_TIMEOUT=${CK_START_TIMEOUT:-30}

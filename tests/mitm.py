@@ -41,12 +41,37 @@ Pebble answers is echoed with that "profile" member.  A newOrder naming a
 profile not in the list, or one given with --refuse-profile NAME, is
 answered by the proxy itself with 400 invalidProfile (not relayed).
 
+With --misbehave STEP:MODE it plays a CA that follows the protocol (Pebble
+relays it) up to STEP and then misbehaves there, at every request of that
+step.  STEP is one of directory (GET /dir), nonce (newNonce), account
+(newAccount), order (newOrder), authz, challenge, finalize, poll (an order
+poll) and cert (the certificate download).  MODE is one of:
+
+    truncate     the body cut in half           malformed  the body not JSON (for
+                                                           newNonce: the nonce not
+                                                           base64url)
+    html         an HTML error page, 200        huge       a 20 MiB body
+    endless      a chunked body without end     drip       one byte a second
+    ctype        Content-Type text/html         no-location / no-nonce
+                                                           that header dropped
+    http         every URL of the CA as http:// elsewhere  every URL of the CA
+                 (body and Location, Link)      on a closed loopback port
+    redirect     307 to the same URL            silent     no answer at all
+    processing   the order says "processing", Retry-After: 0 (at finalize: also
+                 at every later poll, so that it never completes)
+
+Each misbehaving answer is logged as "mitm: STEP:MODE on METHOD PATH", so
+that the test can tell a refusal by certkeeper from a proxy that never got
+there.  --no-handshake accepts every connection and never answers it, not
+even with a TLS handshake.
+
 It listens on 127.0.0.1 only and connects to 127.0.0.1 only: the upstream
 host is fixed here, only Pebble's port is an argument.
 
     mitm.py --port PROXYPORT --upstream-port PEBBLEPORT --cert PEM --key KEY \
             --cafile CA [--replace FILE] [--after-finalize processing|stall] \
-            [--ari FILE] [--profiles NAME,...] [--refuse-profile NAME]
+            [--ari FILE] [--profiles NAME,...] [--refuse-profile NAME] \
+            [--misbehave STEP:MODE] [--no-handshake]
 
 Each relayed request is logged on stderr as "METHOD PATH -> STATUS", with
 "(tampered: N bytes from FILE)" on a replaced certificate download, so that
@@ -88,6 +113,19 @@ HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
        "expect", "content-length"}
 # Nothing an ACME client sends or Pebble answers comes near this.
 BODY_MAX = 1 << 20
+# --misbehave: each step of the protocol by method and Pebble's path (prefix).
+STEPS = {
+    "directory": (("GET",), DIR_PATH), "nonce": (("HEAD", "GET"), "/nonce-plz"),
+    "account": (("POST",), "/sign-me-up"), "order": (("POST",), NEW_ORDER_PATH),
+    "authz": (("POST",), "/authZ/"), "challenge": (("POST",), "/chalZ/"),
+    "finalize": (("POST",), FINALIZE_PATH), "poll": (("POST",), ORDER_PATH),
+    "cert": (("POST",), CERT_PATH),
+}
+MODES = ("truncate", "malformed", "html", "huge", "endless", "drip", "ctype", "no-location",
+         "no-nonce", "http", "elsewhere", "redirect", "silent", "processing")
+HUGE = 20 << 20
+# --misbehave elsewhere: a loopback port nothing listens on (discard's, 9).
+ELSEWHERE = b"localhost:9"
 
 
 def log(msg):
@@ -155,6 +193,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def setup(self):
         # The handshake runs here, in the connection's own thread, so a port
         # probe that connects and closes cannot stall the accept loop.
+        if self.server.no_handshake:
+            log("mitm: connection accepted, never answered (--no-handshake)")
+            self.server.stop.wait()
         self.request.settimeout(30)
         self.request = self.server.tls.wrap_socket(self.request, server_side=True)
         super().setup()
@@ -283,12 +324,121 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return False
         return profile
 
+    def misbehaving(self):
+        """The --misbehave MODE when this request is its STEP, else None."""
+        if self.server.misbehave is None:
+            return None
+        step, mode = self.server.misbehave
+        methods, prefix = STEPS[step]
+        path = urllib.parse.urlsplit(self.path).path
+        if step == "order":
+            prefix = self.server.new_order_path
+        matches = self.command in methods and (
+            path == prefix or (prefix.endswith("/") and path.startswith(prefix)))
+        # finalize:processing holds every later poll of the order too.
+        if (not matches and step == "finalize" and mode == "processing" and self.server.finalized
+                and self.command == "POST" and path.startswith(ORDER_PATH)):
+            matches = True
+        if not matches:
+            return None
+        if step == "finalize":
+            self.server.finalized = True
+        log("mitm: %s:%s on %s %s" % (step, mode, self.command, self.path))
+        return mode
+
+    def misbehave(self, mode, status, data, headers):
+        """Spoils a relayed answer as MODE says; returns (status, data, headers), or None when sent here."""
+        # The relayed Location and Link name the proxy, as they will be sent.
+        headers = [(n, self.rewrite(v.encode("latin-1")).decode("latin-1"))
+                   if n.lower() in ("location", "link") else (n, v) for n, v in headers]
+        if mode == "truncate":
+            data = data[:len(data) // 2]
+        elif mode == "malformed" and self.command == "HEAD":
+            # newNonce has no body: its nonce is what it answers.
+            headers = [(n, v) for n, v in headers if n.lower() != "replay-nonce"] + \
+                [("Replay-Nonce", "not/a+nonce=\tat all")]
+        elif mode == "malformed":
+            data = b'{"status": "valid", "identifiers": [{"type": "dns",, ]'
+        elif mode == "html":
+            data = b"<html><body><h1>502 Bad Gateway</h1></body></html>\n"
+            headers = [(n, v) for n, v in headers if n.lower() != "content-type"] + \
+                [("Content-Type", "text/html")]
+        elif mode == "ctype":
+            headers = [(n, v) for n, v in headers if n.lower() != "content-type"] + \
+                [("Content-Type", "text/html")]
+        elif mode in ("no-location", "no-nonce"):
+            drop = "location" if mode == "no-location" else "replay-nonce"
+            headers = [(n, v) for n, v in headers if n.lower() != drop]
+        elif mode in ("http", "elsewhere"):
+            own = self.server.own_authority
+            if mode == "http":
+                old, new = b"https://" + own, b"http://" + own
+            else:
+                old, new = b"https://" + own, b"https://" + ELSEWHERE
+            data = data.replace(old, new)
+            headers = [(n, v.encode("latin-1").replace(old, new).decode("latin-1"))
+                       if n.lower() in ("location", "link") else (n, v) for n, v in headers]
+        elif mode == "processing":
+            try:
+                order = json.loads(data)
+                order["status"] = "processing"
+                order.pop("certificate", None)
+                data = json.dumps(order).encode()
+            except (ValueError, TypeError, AttributeError) as e:
+                log("mitm: processing: not an order: %s" % e)
+            headers = [(n, v) for n, v in headers if n.lower() != "retry-after"] + \
+                [("Retry-After", "0")]
+        elif mode in ("huge", "endless", "drip"):
+            self.send_response_only(status)
+            for name, value in headers:
+                if name.lower() not in HOP:
+                    self.send_header(name, value)
+            try:
+                if mode == "huge":
+                    self.send_header("Content-Length", str(HUGE))
+                    self.end_headers()
+                    chunk = b" " * 65536
+                    for _ in range(HUGE // len(chunk)):
+                        self.wfile.write(chunk)
+                elif mode == "endless":
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    chunk = b"%x\r\n%s\r\n" % (4096, b"[" * 4096)
+                    while not self.server.stop.is_set():
+                        self.wfile.write(chunk)
+                else:
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.flush()
+                    for i in range(len(data)):
+                        self.wfile.write(data[i:i + 1])
+                        self.wfile.flush()
+                        if self.server.stop.wait(1):
+                            break
+            except OSError as e:
+                log("mitm: %s: the client went away: %s" % (mode, e))
+            self.close_connection = True
+            return None
+        return status, data, headers
+
     def relay(self):
         try:
             body = self.read_body()
         except (ValueError, OSError) as e:
             log("mitm: %s %s: cannot read the request: %s" % (self.command, self.path, e))
             self.close_connection = True
+            return
+        mode = self.misbehaving()
+        if mode == "silent":
+            self.server.stop.wait()
+            self.close_connection = True
+            return
+        if mode == "redirect":
+            self.send_response_only(307)
+            self.send_header("Location", "https://%s%s" % (
+                self.server.own_authority.decode(), self.path))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         is_new_order = (self.command == "POST" and
                         urllib.parse.urlsplit(self.path).path == self.server.new_order_path)
@@ -366,9 +516,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 data = json.dumps(order).encode()
                 note = " (held processing)"
 
-        bodyless = (self.command == "HEAD" or resp.status in (204, 304)
-                    or 100 <= resp.status < 200)
-        self.send_response_only(resp.status, resp.reason)
+        status = resp.status
+        if mode is not None:
+            spoilt = self.misbehave(mode, status, data, headers)
+            if spoilt is None:
+                return
+            status, data, headers = spoilt
+        bodyless = (self.command == "HEAD" or status in (204, 304)
+                    or 100 <= status < 200)
+        self.send_response_only(status, resp.reason)
         for name, value in headers:
             low = name.lower()
             if low in HOP:
@@ -383,7 +539,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if not bodyless:
             self.wfile.write(data)
-        log("mitm: %s %s -> %d%s" % (self.command, self.path, resp.status, note))
+        log("mitm: %s %s -> %d%s" % (self.command, self.path, status, note))
 
     def do_GET(self):
         if self.server.ari is not None and self.path.startswith(ARI_PATH + "/"):
@@ -422,7 +578,17 @@ def main():
                    help="advertise these ACME profiles and check newOrder's (see above)")
     p.add_argument("--refuse-profile", metavar="NAME", action="append", default=[],
                    help="answer a newOrder for NAME with invalidProfile")
+    p.add_argument("--misbehave", metavar="STEP:MODE",
+                   help="follow the protocol up to STEP, then misbehave there (see above)")
+    p.add_argument("--no-handshake", action="store_true",
+                   help="accept every connection and never answer it")
     a = p.parse_args()
+    misbehave = None
+    if a.misbehave is not None:
+        misbehave = tuple(a.misbehave.split(":", 1))
+        if len(misbehave) != 2 or misbehave[0] not in STEPS or misbehave[1] not in MODES:
+            p.error("--misbehave %s: not STEP:MODE (steps: %s; modes: %s)" % (
+                a.misbehave, ", ".join(STEPS), ", ".join(MODES)))
 
     srv = Server(("127.0.0.1", a.port), Handler)
     srv.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -440,6 +606,9 @@ def main():
     srv.profiles = a.profiles.split(",") if a.profiles is not None else None
     srv.refuse_profiles = set(a.refuse_profile)
     srv.new_order_path = NEW_ORDER_PATH
+    srv.misbehave = misbehave
+    srv.finalized = False
+    srv.no_handshake = a.no_handshake
     if a.replace is not None:
         open(a.replace, "rb").close()  # fail now, not at the download
     if a.ari is not None:

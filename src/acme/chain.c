@@ -87,7 +87,9 @@ acme_chain_choose(struct ck_acme *a, const struct ck_order_req *req, struct ck_h
 			ck_warn("skipping an alternate chain: %s", ck_last_error());
 			continue;
 		}
-		if (acme_post(a, url, NULL, 0, &r, "alternate chain download", NULL) != 0) {
+		if (acme_post(a, url, NULL, 0, &r, "alternate chain download", NULL) != 0 ||
+		    !acme_content_type_ok(&r, "alternate chain download",
+		    "application/pem-certificate-chain", NULL)) {
 			ck_warn("skipping alternate chain %s: %s", url, ck_last_error());
 			ck_http_resp_free(&r);
 			continue;

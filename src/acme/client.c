@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "acme/internal.h"
 #include "certkeeper/keys/jws.h"
@@ -43,12 +44,39 @@ acme_url_ok(const char *url, const char *what)
 	return 0;
 }
 
+/* Whether the media type at the start of ct (up to ';' or a blank) is media, case aside. */
+static int
+media_is(const char *ct, const char *media)
+{
+	size_t n = strlen(media);
+
+	return strncasecmp(ct, media, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+}
+
+int
+acme_content_type_ok(const struct ck_http_resp *r, const char *what, const char *media,
+    const char *media2)
+{
+	char safe[128];
+	const char *ct = r->content_type;
+
+	if (ct != NULL && (media_is(ct, media) || (media2 != NULL && media_is(ct, media2))))
+		return 1;
+	ck_sanitize(safe, sizeof(safe), ct != NULL ? ct : "(none)", ct != NULL ? strlen(ct) : 6);
+	ck_error_as(CK_ERR_CA, "%s: the server's answer has Content-Type \"%s\", not %s", what, safe,
+	    media);
+	return 0;
+}
+
 json_t *
 acme_body_object(const struct ck_http_resp *r, const char *what)
 {
 	json_error_t jerr;
 	json_t *j;
 
+	if (!acme_content_type_ok(r, what, "application/json", "application/problem+json"))
+		return NULL;
 	j = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL || !json_is_object(j)) {
 		ck_error_as(CK_ERR_CA, "%s: the server's answer is not a JSON object", what);
@@ -152,12 +180,24 @@ acme_report_failure(struct ck_acme *a, const struct ck_http_resp *r, const char 
 	json_decref(prob);
 }
 
-/* Remembers the response's Replay-Nonce, if it has one. */
+/*
+ * Remembers the response's Replay-Nonce, if it has a valid one: base64url
+ * without padding, at most 256 characters.  An invalid one is ignored (RFC
+ * 8555 6.5.1), so that nothing but base64url goes into a signed header.
+ */
 static void
 take_nonce(struct ck_acme *a, struct ck_http_resp *r)
 {
-	if (r->nonce == NULL || r->nonce[0] == '\0' || strlen(r->nonce) > 256)
+	size_t n;
+
+	if (r->nonce == NULL)
 		return;
+	n = strlen(r->nonce);
+	if (n == 0 || n > 256 || strspn(r->nonce, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_") != n) {
+		ck_debug("ignoring a Replay-Nonce that is not base64url");
+		return;
+	}
 	free(a->nonce);
 	a->nonce = r->nonce;
 	r->nonce = NULL;
@@ -181,7 +221,7 @@ ensure_nonce(struct ck_acme *a)
 	}
 	take_nonce(a, &r);
 	if (a->nonce == NULL)
-		ck_error_as(CK_ERR_CA, "newNonce: the CA sent no Replay-Nonce");
+		ck_error_as(CK_ERR_CA, "newNonce: the CA sent no valid Replay-Nonce");
 	else
 		rc = 0;
 out:

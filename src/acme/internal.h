@@ -81,6 +81,13 @@ void acme_report_failure(struct ck_acme *a, const struct ck_http_resp *r, const 
 
 /* Parses a response body as a JSON object (new reference) or reports what. */
 json_t *acme_body_object(const struct ck_http_resp *r, const char *what);
+/*
+ * Whether r's Content-Type is media (one, or a second one when media2 is not
+ * NULL), parameters and case aside; if not, reports it under what (the
+ * header's value sanitized) and returns 0.
+ */
+int acme_content_type_ok(const struct ck_http_resp *r, const char *what, const char *media,
+    const char *media2);
 
 /* The "status" string of an object, or "" when absent. */
 const char *acme_status_of(const json_t *obj);

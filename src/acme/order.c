@@ -217,6 +217,11 @@ authorize(struct ck_acme *a, const json_t *order, struct ck_solver *solver, int6
 			npend++;
 		}
 	}
+	/* examine_authz refuses a pending one without a solver; said here for the reader. */
+	if (npend > 0 && solver == NULL) {
+		ck_error_as(CK_ERR_INTERNAL, "%zu authorizations pending without a solver", npend);
+		goto out;
+	}
 	/* Present every answer first, then ask for validation: the CA may check at once. */
 	for (i = 0; i < npend; i++) {
 		len = strlen(pend[i].chall.token) + 1 + strlen(a->thumbprint) + 1;
@@ -361,7 +366,9 @@ download(struct ck_acme *a, const struct ck_order_req *req, const json_t *order,
 	memset(&r, 0, sizeof(r));
 	if (!acme_url_ok(cert_url, "certificate"))
 		goto out;
-	if (acme_post(a, cert_url, NULL, 0, &r, "certificate download", NULL) != 0)
+	if (acme_post(a, cert_url, NULL, 0, &r, "certificate download", NULL) != 0 ||
+	    !acme_content_type_ok(&r, "certificate download", "application/pem-certificate-chain",
+	    NULL))
 		goto out;
 	rc = acme_chain_choose(a, req, &r, pem, pemlen);
 out:

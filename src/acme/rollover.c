@@ -82,7 +82,7 @@ ck_acme_account_probe(struct ck_acme *a, struct ck_signer *key)
 	}
 	prob = json_loadb(r.body, r.len, 0, &jerr);
 	type = json_string_value(json_object_get(prob, "type"));
-	for (i = 0; prc != 0 && type != NULL && i < sizeof(refusals) / sizeof(refusals[0]); i++)
+	for (i = 0; type != NULL && i < sizeof(refusals) / sizeof(refusals[0]); i++)
 		if (strcmp(type, refusals[i]) == 0) {
 			ck_clear_error();
 			rc = 1;

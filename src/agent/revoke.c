@@ -60,7 +60,7 @@ revoke_with_cert_key(struct ck_session *s, const char *keypem, size_t keylen,
 
 	if (ck_keysource_load(&s->keys, keypem, keylen, "certificate key", &key) != 0)
 		goto out;
-	if (s->http == NULL && ck_http_new(s->cfg->ca_bundle, &s->http) != 0)
+	if (ck_session_http(s) != 0)
 		goto out;
 	if (ck_acme_new(s->http, s->clock, s->cfg->directory, key, &a) != 0)
 		goto out;

@@ -153,15 +153,18 @@ ck_session_forget_account(struct ck_session *s)
 	return ck_store_account_forget_url(s->store, s->cfg->directory);
 }
 
-/* The HTTPS connection to the CA, with the pins and proxy of the configuration, or none. */
-static int
-session_http(struct ck_session *s)
+int
+ck_session_http(struct ck_session *s)
 {
 	struct ck_http *h = NULL;
 
+	if (s->http != NULL)
+		return 0;
+
 	if (ck_http_new(s->cfg->ca_bundle, &h) != 0 ||
 	    ck_http_set_pins(h, (const char *const *)s->cfg->pins, s->cfg->npins) != 0 ||
-	    ck_http_set_proxy(h, s->cfg->proxy) != 0) {
+	    ck_http_set_proxy(h, s->cfg->proxy) != 0 ||
+	    ck_http_set_timeout(h, s->cfg->request_timeout) != 0) {
 		ck_http_free(h);
 		return -1;
 	}
@@ -181,7 +184,7 @@ ck_session_acme(struct ck_session *s, int create, struct ck_acme **out)
 	}
 	if (ck_session_account(s, create) != 0)
 		goto out;
-	if (s->http == NULL && session_http(s) != 0)
+	if (ck_session_http(s) != 0)
 		goto out;
 	if (ck_acme_new(s->http, s->clock, s->cfg->directory, s->account, &s->acme) != 0)
 		goto out;

@@ -242,6 +242,34 @@ covers(X509 *x, const char *d)
 	return X509_check_host(x, d, strlen(d), X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL) == 1;
 }
 
+/*
+ * A TLS server's leaf: not a CA (basicConstraints CA:TRUE would let its key
+ * sign certificates), and, when it limits its extended key usage, for
+ * serverAuth.  Returns 0, or -1 naming what is wrong.
+ */
+static int
+leaf_usage_ok(X509 *leaf)
+{
+	uint32_t xku;
+
+	/* X509_get_extension_flags caches the extensions; EXFLAG_INVALID: they do not parse. */
+	if (X509_get_extension_flags(leaf) & EXFLAG_INVALID) {
+		ck_error("certificate: its extensions do not parse");
+		return -1;
+	}
+	if (X509_check_ca(leaf) != 0) {
+		ck_error("certificate is a CA certificate (basicConstraints CA:TRUE or keyCertSign), "
+		    "not a server's");
+		return -1;
+	}
+	xku = X509_get_extended_key_usage(leaf);
+	if (xku != UINT32_MAX && !(xku & (XKU_SSL_SERVER | XKU_ANYEKU))) {
+		ck_error("certificate's extended key usage does not include serverAuth");
+		return -1;
+	}
+	return 0;
+}
+
 int
 ck_chain_check(const char *pem, size_t len, const EVP_PKEY *key,
     char *const *domains, size_t ndomains, time_t now, struct ck_chain *out)
@@ -289,6 +317,8 @@ ck_chain_check(const char *pem, size_t len, const EVP_PKEY *key,
 		ck_error("certificate expired at %s", when);
 		goto out;
 	}
+	if (leaf_usage_ok(leaf) != 0)
+		goto out;
 	if (n < 2) {
 		ck_error("no issuer certificate in the chain");
 		goto out;

@@ -21,6 +21,8 @@
 /* order_timeout, in seconds */
 #define ORDER_TIMEOUT_MIN	1
 #define ORDER_TIMEOUT_MAX	3600
+/* request_timeout, in seconds: at most 5 minutes */
+#define REQUEST_TIMEOUT_MAX	300
 /* retry_min and retry_max, in seconds: a second to a day, a second to a week */
 #define RETRY_MIN_MAX		86400
 #define RETRY_MAX_MAX		(7 * 86400)
@@ -88,6 +90,18 @@ set_order_timeout(struct parse *p, const char *key, const char *value)
 {
 	return ck_cfg_bounded_duration(p, key, value, ORDER_TIMEOUT_MIN, ORDER_TIMEOUT_MAX,
 	    "1s..1h", &p->cfg->order_timeout);
+}
+
+/*
+ * request_timeout: a duration of 1s..5m that bounds one request to the CA (its
+ * connection, its TLS handshake and its whole answer), so that a CA that
+ * accepts and never answers, or answers a byte at a time, cannot hold a pass.
+ */
+static int
+set_request_timeout(struct parse *p, const char *key, const char *value)
+{
+	return ck_cfg_bounded_duration(p, key, value, 1, REQUEST_TIMEOUT_MAX, "1s..5m",
+	    &p->cfg->request_timeout);
 }
 
 /* retry_min: the wait after a first failure, 1s..1d. */
@@ -297,6 +311,7 @@ static const struct key_def acme_keys[] = {
 	{ "state_dir", set_state_dir, CK_DEFAULT_STATE_DIR, KEY_OPTIONAL, "accounts, keys, certs" },
 	{ "account_key", set_account_key, "ec-p256", KEY_OPTIONAL, "the ACME account's key type" },
 	{ "order_timeout", set_order_timeout, "90s", KEY_OPTIONAL, "how long one order may wait" },
+	{ "request_timeout", set_request_timeout, "30s", KEY_OPTIONAL, "how long one request may take" },
 	{ "retry_min", set_retry_min, "1m", KEY_OPTIONAL, "first wait after a failed attempt" },
 	{ "retry_max", set_retry_max, "6h", KEY_OPTIONAL, "longest wait between failed attempts" },
 	{ "group_readable", set_group_readable, "no", KEY_OPTIONAL, "installs readable by the group" },

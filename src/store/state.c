@@ -81,7 +81,7 @@ safe_text(char *dst, const char *src)
 {
 	size_t i;
 
-	for (i = 0; src[i] != '\0' && i < CK_ATTEMPT_TEXT_MAX; i++) {
+	for (i = 0; i < CK_ATTEMPT_TEXT_MAX && src[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)src[i];
 
 		dst[i] = (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' ? (char)c : '?';

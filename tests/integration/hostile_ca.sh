@@ -4,7 +4,10 @@
 # man-in-the-middle (tests/mitm.py, trusted like Pebble's listener) relays
 # everything to a real Pebble and swaps the certificate download's body: a
 # chain for another key, one for other names, garbage, a private key block,
-# nothing at all, a leaf without its issuer or under a stranger.  Each run
+# nothing at all, a leaf without its issuer or under a stranger, and, made
+# under a CA of the test's own for our key and names: expired, not yet
+# valid, without serverAuth, with the CA flag; garbage inside a PEM block;
+# a chain of 100 certificates.  Each run
 # must exit 1 naming the reason and record the failure in status.  A
 # pass-through run first proves the proxy alone breaks nothing.
 set -euo pipefail
@@ -80,6 +83,64 @@ cat "$cur/fullchain.pem" "$T/stray.key" >"$T/privkey.pem"
 cp "$cur/cert.pem" "$T/leafonly.pem"
 cat "$cur/cert.pem" "$CK_CA_BUNDLE" >"$T/stranger.pem"
 
+# Made here, for our key and our names, under a CA of the test's own (so
+# that each chain passes every other check): expired, not yet valid,
+# without serverAuth, with the CA flag; a chain of 100 certificates.
+mkdir -p "$T/ca/db"
+: >"$T/ca/db/index"
+echo 1000 >"$T/ca/db/serial"
+openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca/ca.key" \
+	-out "$T/ca/ca.pem" -days 30 -subj "/CN=hostile test CA" \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null ||
+	fail "openssl req (test CA)"
+openssl req -new -key "$cur/key.pem" -subj "/CN=device-1.test" -out "$T/ca/leaf.csr" \
+	-addext "subjectAltName=DNS:device-1.test,DNS:api.device-1.test" 2>/dev/null || fail "openssl req (CSR)"
+cat >"$T/ca/ca.cnf" <<EOC
+[ca]
+default_ca = hostile
+[hostile]
+dir = $T/ca
+database = \$dir/db/index
+serial = \$dir/db/serial
+new_certs_dir = \$dir/db
+certificate = \$dir/ca.pem
+private_key = \$dir/ca.key
+default_md = sha256
+policy = any
+copy_extensions = copy
+unique_subject = no
+[any]
+commonName = supplied
+[server]
+basicConstraints = CA:FALSE
+extendedKeyUsage = serverAuth
+[client]
+basicConstraints = CA:FALSE
+extendedKeyUsage = clientAuth
+[caflag]
+basicConstraints = CA:TRUE
+extendedKeyUsage = serverAuth
+EOC
+# made NAME EXTENSIONS START END: $T/NAME.pem, our leaf signed by the test CA, then the CA.
+made() {
+	openssl ca -batch -config "$T/ca/ca.cnf" -extensions "$2" -startdate "$3" -enddate "$4" \
+		-in "$T/ca/leaf.csr" -out "$T/ca/$1.pem" -notext >"$T/ca/$1.log" 2>&1 ||
+		fail "openssl ca ($1): $(cat "$T/ca/$1.log")"
+	cat "$T/ca/$1.pem" "$T/ca/ca.pem" >"$T/$1.pem"
+}
+now=$(date -u +%s)
+utc() { date -u -d "@$1" +%Y%m%d%H%M%SZ; }
+made expired server "$(utc $((now - 10 * 86400)))" "$(utc $((now - 86400)))"
+made notyet server "$(utc $((now + 86400)))" "$(utc $((now + 10 * 86400)))"
+made clientonly client "$(utc $((now - 3600)))" "$(utc $((now + 86400)))"
+made caflag caflag "$(utc $((now - 3600)))" "$(utc $((now + 86400)))"
+made good server "$(utc $((now - 3600)))" "$(utc $((now + 86400)))"
+# The good leaf followed by 99 copies of the CA: 100 certificates.
+cp "$T/ca/good.pem" "$T/long.pem"
+for _ in $(seq 99); do cat "$T/ca/ca.pem" >>"$T/long.pem"; done
+[ "$(grep -c -- '-----BEGIN CERTIFICATE-----' "$T/long.pem")" = 100 ] || fail "long chain not 100 certificates"
+printf -- '-----BEGIN CERTIFICATE-----\nMIIB%%%%not*base64!!\n-----END CERTIFICATE-----\n' >"$T/badpem.pem"
+
 # --- each one is refused, and nothing changes ------------------------------
 before=$(cert_snapshot "$certs")
 serial=$(cert_serial "$cur/cert.pem")
@@ -114,6 +175,12 @@ refused private-key "$T/privkey.pem" 'a "PRIVATE KEY" PEM block is not allowed'
 refused empty "$T/empty.pem" "certificate chain: no certificate"
 refused leaf-only "$T/leafonly.pem" "no issuer certificate in the chain"
 refused stranger-issuer "$T/stranger.pem" "certificate 1 is not signed by certificate 2"
+refused expired "$T/expired.pem" "certificate expired at "
+refused not-yet-valid "$T/notyet.pem" "certificate is not valid until "
+refused no-serverauth "$T/clientonly.pem" "certificate's extended key usage does not include serverAuth"
+refused ca-flag "$T/caflag.pem" "certificate is a CA certificate"
+refused garbage-pem "$T/badpem.pem" "certificate chain: cannot parse certificate 1"
+refused long-chain "$T/long.pem" "certificate chain: more than "
 
 # Nothing is due, so a plain pass asks nothing and keeps what is installed.
 run_ck 0 -c "$conf" renew

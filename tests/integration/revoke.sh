@@ -79,6 +79,12 @@ run_ck 1 -c "$conf" account show
 note "account deactivate: refused without --yes, done with it, forgotten locally"
 
 # --- revoked with the certificate's key, without an account ------------------
+# That path opens its own connection to the CA: it keeps the pins too.
+badpin=$(head -c 32 /dev/urandom | base64)
+sed "s|^\[acme\]$|[acme]\npin_sha256 = $badpin|" "$conf" >"$T/badpin.conf"
+run_ck 1 -c "$T/badpin.conf" revoke device --reason 1
+assert_contains "$(cat "$ERR")" "pinned" "revoke with the certificate key, CA key not pinned"
+assert_eq Valid "$(pebble_status "$serial2")" "Pebble's status after a revoke refused by the pin"
 run_ck 0 -c "$conf" revoke device --reason 1
 assert_contains "$(cat "$ERR")" "certificate's key" "revocation signer without an account"
 assert_eq Revoked "$(pebble_status "$serial2")" "Pebble's status after revoke with the certificate key"

@@ -298,7 +298,9 @@ __wrap_ck_http_request(struct ck_http *h, const char *method, const char *url,
 	resp->status = s->status;
 	resp->body = xstrdup(s->body ? s->body : "");
 	resp->len = strlen(resp->body);
+	/* What a CA labels its answers with: a problem, a chain, or JSON. */
 	resp->content_type = xstrdup(s->status >= 400 ? "application/problem+json" :
+	    strncmp(resp->body, "-----BEGIN", 10) == 0 ? "application/pem-certificate-chain" :
 	    "application/json");
 	resp->nonce = xstrdup(s->nonce);
 	resp->location = xstrdup(s->location);

@@ -511,6 +511,28 @@ test_order_timeout(void **state)
 	assert_int_equal(rmdir(tmpl), 0);
 }
 
+/* Broken: request_timeout's default (30 s, what net/http.h's CK_HTTP_TIMEOUT was), or a value not kept. */
+static void
+test_request_timeout(void **state)
+{
+	char tmpl[] = "/tmp/ck-config-XXXXXX", path[PATH_MAX];
+	struct ck_config *cfg;
+
+	cfg = load_good("good-minimal.conf");
+	assert_int_equal(cfg->request_timeout, 30);
+	ck_config_free(cfg);
+	assert_non_null(mkdtemp(tmpl));
+	write_conf(path, sizeof(path), tmpl, "[acme]\ndirectory = https://localhost:14000/dir\n"
+	    "request_timeout = 5m\n[cert:x]\ndomains = x.example.com\n");
+	cfg = NULL;
+	if (ck_config_load(path, &cfg) != 0)
+		fail_msg("request_timeout = 5m: %s", ck_last_error());
+	assert_int_equal(cfg->request_timeout, 300);
+	ck_config_free(cfg);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(tmpl), 0);
+}
+
 /* Broken: the retry_min and retry_max defaults (1 minute, 6 hours), or a value set not kept. */
 static void
 test_retry(void **state)
@@ -923,6 +945,7 @@ main(void)
 		cmocka_unit_test(test_example_conf),
 		cmocka_unit_test(test_tables_documented),
 		cmocka_unit_test(test_order_timeout),
+		cmocka_unit_test(test_request_timeout),
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_warn_before),
 		cmocka_unit_test(test_pins_proxy),

@@ -138,6 +138,11 @@ __wrap_ck_http_request(struct ck_http *h, const char *method, const char *url,
 	resp->body = dup_or_null(s->body);
 	resp->len = strlen(s->body);
 	resp->location = dup_or_null(s->location);
+	/* What a CA labels its answers with: a problem, a chain, or JSON. */
+	resp->content_type = dup_or_null(s->status >= 400 ? "application/problem+json" :
+	    strcmp(url, U_CERT) == 0 || strncmp(s->body, "-----BEGIN", 10) == 0 ?
+	    "application/pem-certificate-chain" :
+	    "application/json");
 	/* Nonces come from HEAD newNonce and POST answers, as the script lists them. */
 	snprintf(nonce, sizeof(nonce), "nonce-%u", ++S.nonce);
 	if (strcmp(method, "GET") != 0)

@@ -35,6 +35,12 @@ struct ck_session {
 	unsigned counted_tls[CK_TLS_NFAILURES];
 };
 
+/*
+ * The HTTPS connection to the CA (s->http), set up on first use with the
+ * configuration's pins, proxy and request_timeout.  Returns 0 or -1.
+ */
+int ck_session_http(struct ck_session *s);
+
 /* Opens cfg's store.  cfg and clock must outlive the session. */
 int ck_session_open(const struct ck_config *cfg, struct ck_clock *clock,
     struct ck_session **out);
