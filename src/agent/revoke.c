@@ -16,6 +16,7 @@
 #include "certkeeper/cert/check.h"
 #include "certkeeper/net/http.h"
 #include "certkeeper/store/revoked.h"
+#include "certkeeper/store/schedule.h"
 #include "certkeeper/store/versions.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/util/pem.h"
@@ -90,6 +91,23 @@ have_account(struct ck_session *s)
 	return yes;
 }
 
+/*
+ * The operator asked for the certificate to go: a backoff left by earlier
+ * failures no longer holds the next renewal back (the failures stay counted).
+ * A schedule that cannot be read or saved is a warning; the revocation stands.
+ */
+static void
+end_backoff(struct ck_session *s, const char *name)
+{
+	struct ck_sched sc;
+
+	if (ck_store_load_schedule(s->store, name, &sc) != 0 || sc.next_attempt == 0)
+		return;
+	sc.next_attempt = 0;
+	if (ck_store_save_schedule(s->store, name, &sc) != 0)
+		ck_warn("%s: the next renewal still waits out the backoff of earlier failures", name);
+}
+
 void
 ck_revoke_event(struct ck_session *s, const struct ck_cert_config *cc, const char *serial,
     time_t not_after, int reason)
@@ -150,6 +168,7 @@ ck_revoke_installed(struct ck_session *s, const struct ck_cert_config *cc, int r
 	if (ck_store_save_revoked(s->store, cc->name, &rec) != 0)
 		goto out;
 	ck_revoke_event(s, cc, info.serial, info.not_after, reason);
+	end_backoff(s, cc->name);
 	rc = 0;
 out:
 	ck_cert_info_clear(&info);

@@ -62,6 +62,7 @@ run_ck 0 -c "$conf" renew
 assert_contains "$(cat "$ERR")" "nothing due" "a second renew"
 note "plain renew replaced the revoked certificate ($serial1 -> $serial2), then nothing due"
 
+
 # --- deactivation --------------------------------------------------------------
 adir=$(account_dir "$state")
 url1=$(cat "$adir/url")
@@ -99,3 +100,18 @@ url2=$(cat "$(account_dir "$state")/url")
 assert_ne "$url1" "$url2" "account URL after deactivation"
 assert_eq Valid "$(pebble_status "$serial3")" "Pebble's status of the newest certificate"
 note "renew after deactivation registered a new account and replaced the certificate"
+
+# --- a revocation ends the backoff of earlier failures -----------------------
+# A failed attempt (the CA's key not the one pinned) leaves a backoff; the
+# operator revokes; the next plain renew replaces the certificate at once
+# instead of waiting the backoff out.
+sed "s|^\[acme\]\$|[acme]\npin_sha256 = $(openssl rand 32 | base64)|" "$conf" >"$T/pinned.conf"
+held=$(cert_serial "$cur/cert.pem")
+run_ck 1 -c "$T/pinned.conf" renew --force
+assert_ne null "$(json_get "$(status_json "$conf")" '.certificates[0].next_attempt')" \
+	"a backoff after the failed attempt"
+run_ck 0 -c "$conf" revoke device
+run_ck 0 -c "$conf" renew
+assert_contains "$(cat "$ERR")" "was revoked: renewing" "renew after a revoke during a backoff"
+assert_ne "$held" "$(cert_serial "$cur/cert.pem")" "serial after the renewal following the backoff"
+note "a revocation during a backoff: the next plain renew replaced it at once"
