@@ -37,7 +37,7 @@ CK_DEB_PACKAGES=(build-essential autoconf automake libtool pkg-config libssl-dev
 	libtss2-tcti-tabrmd0 dbus openssl curl python3 jq ca-certificates strace libsystemd-dev
 	systemd libseccomp-dev prometheus prometheus-node-exporter prometheus-pushgateway
 	mandoc groff-base debhelper dpkg-dev lintian debootstrap time
-	cppcheck clang-tidy valgrind)
+	cppcheck clang-tidy valgrind clang libclang-rt-14-dev)
 
 # How long (seconds) a started service may take to answer.
 CK_START_TIMEOUT=${CK_START_TIMEOUT:-30}

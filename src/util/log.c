@@ -63,6 +63,7 @@ ck_log_set_level(int level)
 	log_level = level;
 }
 
+static void vlog(int level, const char *fmt, va_list ap) CK_PRINTF(2, 0);
 static void
 vlog(int level, const char *fmt, va_list ap)
 {
@@ -117,6 +118,8 @@ ck_log_set_error_sink(ck_error_sink sink, void *ctx)
 }
 
 /* Records, prints and hands to the sink msg followed by suffix (may be empty). */
+static void report(struct ck_error_report *r, const char *fmt, va_list ap, const char *suffix)
+    CK_PRINTF(2, 0);
 static void
 report(struct ck_error_report *r, const char *fmt, va_list ap, const char *suffix)
 {
