@@ -9,6 +9,7 @@
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -98,28 +99,38 @@ ck_key_type_of(const EVP_PKEY *pkey, enum ck_key_type *out)
 	}
 }
 
-/* A public-only copy of pkey, so that nothing can lean on pub holding private parts. */
+/*
+ * A public-only copy of pkey, so that nothing can lean on pub holding private
+ * parts.  The public parameters go through the key manager (EVP_PKEY_todata,
+ * EVP_PKEY_fromdata), not a DER round trip: OpenSSL 3's encoder and decoder
+ * setup for that cost about a tenth of a renewal's instructions.
+ */
 static int
 public_copy(EVP_PKEY *pkey, EVP_PKEY **out)
 {
-	unsigned char *der = NULL;
-	const unsigned char *p;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pub = NULL;
-	int len, rc = -1;
+	int rc = -1;
 
-	if ((len = i2d_PUBKEY(pkey, &der)) <= 0) {
-		ck_error_ssl("i2d_PUBKEY");
+	if (EVP_PKEY_todata(pkey, EVP_PKEY_PUBLIC_KEY, &params) != 1) {
+		ck_error_ssl("EVP_PKEY_todata (public key)");
 		goto out;
 	}
-	p = der;
-	if ((pub = d2i_PUBKEY(NULL, &p, len)) == NULL) {
-		ck_error_ssl("d2i_PUBKEY");
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL) {
+		ck_error_ssl("EVP_PKEY_CTX_new_from_pkey");
+		goto out;
+	}
+	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pub, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		ck_error_ssl("EVP_PKEY_fromdata (public key)");
 		goto out;
 	}
 	*out = pub;
 	rc = 0;
 out:
-	OPENSSL_free(der);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
 	return rc;
 }
 
