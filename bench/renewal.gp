@@ -13,8 +13,10 @@ set xtics rotate by -30
 set key top left
 set ylabel "ms (median, log scale)"
 set title "Time"
+set yrange [1:*]
 plot datafile using 2:xtic(1) title "wall", '' using 3 title "CPU"
 set ylabel "MiB (median, log scale)"
 set title "Peak RSS"
+set yrange [1:*]
 plot datafile using 4:xtic(1) title "peak RSS" lc rgb "#4a7"
 unset multiplot
