@@ -54,6 +54,17 @@ def main():
                 if ids:
                     last_expired_after = t - t_cont
 
+    # The sampler reads every 2 s: a second without a sample shows the last one.
+    seen = [False] * len(expired_at)
+    with open(samples, newline="") as f:
+        for r in csv.DictReader(f):
+            i = int(float(r["t"])) - t_start
+            if 0 <= i < len(seen):
+                seen[i] = True
+    for i in range(1, len(expired_at)):
+        if not seen[i]:
+            expired_at[i] = expired_at[i - 1]
+
     with open(os.path.join(results, "fleet.csv"), "w") as f:
         f.write("second,requests,requests_avg10,agents_expired\n")
         for i, n in enumerate(per_sec):

@@ -13,6 +13,6 @@ set grid ytics
 set key top left
 set object 1 rect from t_stop, graph 0 to t_cont, graph 1 fc rgb "#f3d0d0" fs solid 0.5 behind
 set label 1 "CA frozen (SIGSTOP)" at t_stop, graph 0.95 offset 0.5,0
-plot datafile using 1:2 every ::1 with impulses lc rgb "#9ab" title "per second", \
-     '' using 1:3 every ::1 with lines lw 2 lc rgb "#236" title "10-s average", \
-     '' using 1:4 every ::1 axes x1y2 with lines lw 1 lc rgb "#c33" title "agents expired"
+plot datafile using 1:2 every ::1 with impulses lc rgb "#99aabb" title "per second", \
+     '' using 1:3 every ::1 with lines lw 2 lc rgb "#223366" title "10-s average", \
+     '' using 1:4 every ::1 axes x1y2 with lines lw 1 lc rgb "#cc3333" title "agents expired"

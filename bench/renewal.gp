@@ -18,5 +18,5 @@ plot datafile using 2:xtic(1) title "wall", '' using 3 title "CPU"
 set ylabel "MiB (median, log scale)"
 set title "Peak RSS"
 set yrange [1:*]
-plot datafile using 4:xtic(1) title "peak RSS" lc rgb "#4a7"
+plot datafile using 4:xtic(1) title "peak RSS" lc rgb "#44aa77"
 unset multiplot
