@@ -238,8 +238,8 @@ ck_wait_port() {
 # /set-txt), CK_PEBBLE_DIR and CK_PEBBLE_PID (to stop Pebble alone).
 # Honours CK_CERT_VALIDITY (seconds),
 # PEBBLE_WFE_NONCEREJECT and PEBBLE_AUTHZREUSE (percent), PEBBLE_ALTERNATE_ROOTS and
-# PEBBLE_CHAIN_LENGTH from the caller, and CK_PEBBLE_EAB="KID:KEY" (KEY
-# base64url): Pebble then requires external account binding and knows
+# PEBBLE_CHAIN_LENGTH, PEBBLE_VA_ALWAYS_VALID (bench/) from the caller,
+# and CK_PEBBLE_EAB="KID:KEY" (KEY base64url): Pebble then requires external account binding and knows
 # that one MAC key.
 # _ck_launch_pebble DIR DNSPORT LISTENPORT: starts Pebble on DIR's config and
 # waits for its directory; sets CK_PEBBLE_PID.
@@ -258,6 +258,10 @@ _ck_launch_pebble() {
 	fi
 	if [ -n "${PEBBLE_CHAIN_LENGTH:-}" ]; then
 		env_args+=("PEBBLE_CHAIN_LENGTH=$PEBBLE_CHAIN_LENGTH")
+	fi
+	# No validation at all (bench/: the solvers' cost stays out of the figures).
+	if [ -n "${PEBBLE_VA_ALWAYS_VALID:-}" ]; then
+		env_args+=("PEBBLE_VA_ALWAYS_VALID=$PEBBLE_VA_ALWAYS_VALID")
 	fi
 	_ck_spawn "$dir/pebble.log" env "${env_args[@]}" \
 		pebble -config "$dir/pebble-config.json" -dnsserver "127.0.0.1:$dns"

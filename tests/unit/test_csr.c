@@ -267,6 +267,36 @@ test_key_pem_round_trip(void **state)
 	}
 }
 
+/*
+ * A traditional "EC PRIVATE KEY" PEM (openssl ecparam -genkey, a key_file made
+ * elsewhere) is still read, by the generic decoder: else only certkeeper's own
+ * PKCS#8 keys would load.
+ */
+static void
+test_key_pem_traditional(void **state)
+{
+	static const char begin[] = "-----BEGIN EC PRIVATE KEY-----\n";
+	EVP_PKEY *key = NULL;
+	struct ck_signer *s = NULL;
+	BIO *bio;
+	char *data;
+	long n;
+
+	(void)state;
+	assert_int_equal(ck_soft_generate(CK_KEY_EC_P256, &key), 0);
+	assert_non_null(bio = BIO_new(BIO_s_mem()));
+	assert_int_equal(PEM_write_bio_PrivateKey_traditional(bio, key, NULL, NULL, 0, NULL, NULL), 1);
+	n = BIO_get_mem_data(bio, &data);
+	assert_true(n > (long)sizeof(begin));
+	assert_memory_equal(data, begin, sizeof(begin) - 1);
+	assert_int_equal(ck_soft_signer_from_pem(data, (size_t)n, "ec.pem", &s), 0);
+	assert_int_equal(s->type, CK_KEY_EC_P256);
+	assert_true(EVP_PKEY_eq(s->pub, key) == 1);
+	ck_signer_free(s);
+	BIO_free(bio);
+	EVP_PKEY_free(key);
+}
+
 /* The signer's pub holds no private key: else CSR/JWS code could depend on it and break with a TPM. */
 static void
 test_pub_is_public_only(void **state)
@@ -441,6 +471,7 @@ main(void)
 		cmocka_unit_test(test_csr_self_check),
 		cmocka_unit_test(test_csr_bad_domains),
 		cmocka_unit_test(test_key_pem_round_trip),
+		cmocka_unit_test(test_key_pem_traditional),
 		cmocka_unit_test(test_pub_is_public_only),
 		cmocka_unit_test(test_jws_es256),
 		cmocka_unit_test(test_jws_es384),
