@@ -9,7 +9,7 @@
  * Every POST is verified as a JWS with the account key, and its protected
  * header must carry the request URL and the Replay-Nonce of the response
  * just before it.  Objects are scripted as already final where possible so
- * that acme.c's poll delays (250 ms and up) are not spent.
+ * that acme.c's poll delays (50 ms and up) are not spent.
  *
  * Where an authorization is pending, a real http-01 responder listens on a
  * free port; at the challenge POST the script asks it, over loopback, what
