@@ -28,19 +28,6 @@ ck_acme_set_eab(struct ck_acme *a, const char *kid, const unsigned char *key, si
 	a->eab_key_len = keylen;
 }
 
-/* base64url of the compact JSON of j (malloc'd), or NULL. */
-static char *
-b64url_json(const json_t *j)
-{
-	char *text, *out;
-
-	if ((text = json_dumps(j, JSON_COMPACT)) == NULL)
-		return NULL;
-	out = ck_b64url_encode((const unsigned char *)text, strlen(text));
-	free(text);
-	return out;
-}
-
 json_t *
 acme_eab_binding(const struct ck_acme *a, const char *url)
 {
@@ -52,8 +39,8 @@ acme_eab_binding(const struct ck_acme *a, const char *url)
 	if ((jwk = ck_jwk(a->account->pub)) == NULL)
 		goto out;
 	hdr = json_pack("{s:s, s:s, s:s}", "alg", "HS256", "kid", a->eab_kid, "url", url);
-	if (hdr == NULL || (prot64 = b64url_json(hdr)) == NULL ||
-	    (pay64 = b64url_json(jwk)) == NULL) {
+	if (hdr == NULL || (prot64 = ck_jws_b64url_json(hdr)) == NULL ||
+	    (pay64 = ck_jws_b64url_json(jwk)) == NULL) {
 		ck_error_as(CK_ERR_INTERNAL, "cannot build the external account binding");
 		goto out;
 	}

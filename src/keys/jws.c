@@ -137,9 +137,8 @@ out:
 	return rc;
 }
 
-/* base64url of the compact serialization of j (malloc'd), or NULL. */
-static char *
-json_b64url(const json_t *j)
+char *
+ck_jws_b64url_json(const json_t *j)
 {
 	char *text, *out;
 
@@ -179,8 +178,8 @@ ck_jws_sign(struct ck_signer *s, const char *url, const char *nonce, const char 
 			goto out;
 		}
 	}
-	if ((prot64 = json_b64url(hdr)) == NULL ||
-	    (pay64 = payload != NULL ? json_b64url(payload) : strdup("")) == NULL) {
+	if ((prot64 = ck_jws_b64url_json(hdr)) == NULL ||
+	    (pay64 = payload != NULL ? ck_jws_b64url_json(payload) : strdup("")) == NULL) {
 		ck_error("cannot serialize the JWS for %s", url);
 		goto out;
 	}

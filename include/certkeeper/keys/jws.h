@@ -16,6 +16,9 @@ json_t *ck_jwk(const EVP_PKEY *pub);
 /* base64url SHA-256 thumbprint of pub's JWK (malloc'd). */
 int ck_jwk_thumbprint(const EVP_PKEY *pub, char **out);
 
+/* base64url of the compact JSON serialization of j (malloc'd), or NULL when out of memory. */
+char *ck_jws_b64url_json(const json_t *j);
+
 /*
  * Flattened JWS JSON serialization of payload for url, with nonce, and kid
  * (or the jwk when kid is NULL).  payload NULL makes a POST-as-GET (empty
