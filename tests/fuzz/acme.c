@@ -64,13 +64,13 @@ static const char dir_resp[] =
 	"\"meta\":{\"termsOfService\":\"" CKFZ_CA "/tos\",\"profiles\":{\"tlsserver\":\"x\"}}}";
 static const char nonce_resp[] = "200\nReplay-Nonce: bm9uY2Ux\n\n";
 static const char acct_resp[] =
-	"201\nReplay-Nonce: bm9uY2Uy\nLocation: " ACCT_URL "\n\n{\"status\":\"valid\"}";
+	"201\nContent-Type: application/json\nReplay-Nonce: bm9uY2Uy\nLocation: " ACCT_URL "\n\n{\"status\":\"valid\"}";
 static const char order_resp[] =
-	"201\nReplay-Nonce: bm9uY2Uz\nLocation: " ORDER_URL "\n\n"
+	"201\nContent-Type: application/json\nReplay-Nonce: bm9uY2Uz\nLocation: " ORDER_URL "\n\n"
 	"{\"status\":\"pending\",\"identifiers\":[{\"type\":\"dns\",\"value\":\"a.example\"}],"
 	"\"authorizations\":[\"" CKFZ_CA "/authz/1\"],\"finalize\":\"" ORDER_URL "/finalize\"}";
 static const char authz_resp[] =
-	"200\nReplay-Nonce: bm9uY2U0\n\n"
+	"200\nContent-Type: application/json\nReplay-Nonce: bm9uY2U0\n\n"
 	"{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"a.example\"},"
 	"\"challenges\":[{\"type\":\"http-01\",\"url\":\"" CKFZ_CA "/chall/1\",\"status\":\"pending\","
 	"\"token\":\"evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA\"}]}";
