@@ -36,6 +36,13 @@ ckst_record_time(const json_t *root, const char *key, int required, const char *
 		ck_time_rfc3339(*t, back, sizeof(back));
 		ok = strcmp(back, json_string_value(v)) == 0;
 	}
+	/*
+	 * The epoch is "unknown" to every record, written as null: a required
+	 * time cannot be it, or the record would not load back once saved
+	 * (found by fuzzing, store_revoked).
+	 */
+	if (ok && required && *t == 0)
+		ok = 0;
 	if (!ok) {
 		*t = 0;
 		return ckst_record_corrupt(path, key, required ? "an RFC 3339 UTC time" :
