@@ -7,6 +7,10 @@
  * serves one connection at a time, so when the read ends the input's
  * handshake is over.  Its ClientHello, SNI and ALPN callbacks run in the
  * responder's thread, where ASan and UBSan watch them too.
+ *
+ * libFuzzer's timeout check is a SIGALRM every timeout/2 + 1 seconds, and it
+ * lands on this thread (the responder blocks all signals): a socket call with
+ * SO_RCVTIMEO is never restarted after a handler, so EINTR means "again".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -81,16 +85,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	CKFZ_ASSERT((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
 	CKFZ_ASSERT(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
-	CKFZ_ASSERT(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	while ((n = connect(fd, (struct sockaddr *)&sa, sizeof(sa))) != 0 &&
+	    (errno == EINTR || errno == EALREADY))
+		;
+	/* Interrupted, the connect goes on in the background: EISCONN once done. */
+	CKFZ_ASSERT(n == 0 || errno == EISCONN);
 	while (off < size) {
 		n = send(fd, data + off, size - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;	/* the responder gave up on it already */
 		off += (size_t)n;
 	}
 	(void)shutdown(fd, SHUT_WR);
 	/* Until the responder closes: the handshake of this input is over. */
-	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0 || (n < 0 && errno == EINTR))
 		;
 	CKFZ_ASSERT(n == 0 || errno == ECONNRESET);
 	close(fd);
