@@ -3,9 +3,10 @@
 # With Pebble rejecting no nonce (so the counts are exact): one TLS
 # connection per run; one directory GET; one HEAD newNonce, since every
 # response's Replay-Nonce is used afterwards; no newAccount once the
-# account URL is stored; nothing at all when nothing is due; and with TPM
-# keys one primary per run, one TPM signature per signed request and one
-# for the CSR: TPM commands = signed requests + 9 (Startup, CreatePrimary,
+# account URL is stored; finalize straight after the last valid
+# authorization (no order fetch in between); nothing at all when nothing
+# is due; and with TPM keys one primary per run, one TPM signature per
+# signed request and one for the CSR: TPM commands = signed requests + 9 (Startup, CreatePrimary,
 # Create, a Load and a Flush for each of the two keys, the CSR signature,
 # the primary's Flush).  The counts come from certkeeper's -v output and
 # Pebble's log; each is checked to match something first, so that a change
@@ -77,6 +78,13 @@ for round in 1 2; do
 	tpm=$(sed -n 's/.*debug: \([0-9]*\) TPM commands.*/\1/p' "$ERR")
 	[ -n "$tpm" ] || fail "no TPM command count at -v in $what"
 	assert_eq $((posts + 9)) "$tpm" "TPM commands in $what ($posts signed requests)"
+	# Finalized straight after its authorizations, the order not fetched
+	# first (pending authorizations or not): the order is fetched only
+	# after finalize, while the CA issues.
+	order_path=$(sed -n 's/.*debug: POST https:[^ ]*\/finalize-order\/\([^:]*\):.*/\1/p' "$ERR")
+	[ -n "$order_path" ] || fail "no finalize-order request logged in $what (Pebble's paths changed?)"
+	before_fin=$(sed -n '/debug: POST https:[^ ]*\/finalize-order\//q;p' "$ERR" | grep -c "/my-order/$order_path:" || true)
+	assert_eq 0 "$before_fin" "order fetches before finalize in $what"
 	note "$what: 1 connection, $((posts + 2)) requests, $tpm TPM commands"
 done
 
