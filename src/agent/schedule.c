@@ -43,16 +43,17 @@ read_installed(struct ck_store *st, const struct ck_cert_config *cc, enum ck_ins
 	struct ck_cert_info info;
 	char *pem = NULL;
 	size_t len = 0;
-	int rc;
+	int rc, covered = 0;
 
 	memset(&info, 0, sizeof(info));
 	*not_before = *not_after = 0;
 	rc = ck_store_load_current(st, cc->name, &pem, &len, NULL, NULL, NULL);
 	if (rc == 1)
 		*installed = CK_INSTALLED_NONE;
-	else if (rc != 0 || ck_cert_info(pem, len, &info) != 0 || info.key_type < 0)
+	else if (rc != 0 || ck_cert_info_covering(pem, len, cc->domains, cc->ndomains, &info,
+	    &covered) != 0 || info.key_type < 0)
 		*installed = CK_INSTALLED_UNREADABLE;
-	else if (ck_cert_covers(pem, len, cc->domains, cc->ndomains) != 1)
+	else if (!covered)
 		*installed = CK_INSTALLED_UNCOVERED;
 	else
 		*installed = CK_INSTALLED_OK;

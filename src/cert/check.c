@@ -394,26 +394,37 @@ first_cert(const char *pem, size_t len)
 	return x;
 }
 
-int
-ck_cert_info(const char *pem, size_t len, struct ck_cert_info *out)
+/* Whether x covers every one of the domains (its key decodes: checked by the caller). */
+static int
+covers_all(X509 *x, char *const *domains, size_t ndomains)
 {
-	X509 *x = NULL;
-	EVP_PKEY *pub;
+	size_t i;
+
+	for (i = 0; i < ndomains; i++)
+		if (!covers(x, domains[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * The facts of x into *out; a key that does not decode (a flipped bit off
+ * the curve) leaves the rest of the certificate readable: warned, key_type
+ * -1.  0, or -1 (reported).
+ */
+static int
+info_of(X509 *x, struct ck_cert_info *out)
+{
 	struct ck_cert_info info;
 	enum ck_key_type t;
-	int rc = -1;
+	EVP_PKEY *pub;
 
 	memset(&info, 0, sizeof(info));
-	if ((x = first_cert(pem, len)) == NULL)
-		goto out;
 	if (serial_hex(x, &info.serial) != 0 ||
 	    asn1_to_time(X509_get0_notBefore(x), &info.not_before) != 0 ||
-	    asn1_to_time(X509_get0_notAfter(x), &info.not_after) != 0)
-		goto out;
-	/*
-	 * A key that does not decode (a flipped bit off the curve) leaves the
-	 * rest of the certificate readable: report it, type unknown.
-	 */
+	    asn1_to_time(X509_get0_notAfter(x), &info.not_after) != 0) {
+		ck_cert_info_clear(&info);
+		return -1;
+	}
 	if ((pub = X509_get0_pubkey(x)) == NULL) {
 		ck_warn("certificate %s: unreadable public key (%s): key type unknown",
 		    info.serial, ssl_reason());
@@ -421,10 +432,27 @@ ck_cert_info(const char *pem, size_t len, struct ck_cert_info *out)
 	}
 	info.key_type = pub != NULL && ck_key_type_of(pub, &t) == 0 ? (int)t : -1;
 	*out = info;
-	memset(&info, 0, sizeof(info));
-	rc = 0;
-out:
-	ck_cert_info_clear(&info);
+	return 0;
+}
+
+int
+ck_cert_info(const char *pem, size_t len, struct ck_cert_info *out)
+{
+	return ck_cert_info_covering(pem, len, NULL, 0, out, NULL);
+}
+
+int
+ck_cert_info_covering(const char *pem, size_t len, char *const *domains, size_t ndomains,
+    struct ck_cert_info *out, int *covered)
+{
+	X509 *x;
+	int rc;
+
+	if ((x = first_cert(pem, len)) == NULL)
+		return -1;
+	rc = info_of(x, out);
+	if (rc == 0 && covered != NULL)
+		*covered = out->key_type >= 0 && covers_all(x, domains, ndomains);
 	X509_free(x);
 	return rc;
 }
@@ -433,8 +461,7 @@ int
 ck_cert_covers(const char *pem, size_t len, char *const *domains, size_t ndomains)
 {
 	X509 *x;
-	size_t i;
-	int rc = 1;
+	int rc;
 
 	if ((x = first_cert(pem, len)) == NULL)
 		return -1;
@@ -442,10 +469,9 @@ ck_cert_covers(const char *pem, size_t len, char *const *domains, size_t ndomain
 	if (X509_get0_pubkey(x) == NULL) {
 		ck_error_ssl("certificate: unreadable public key");
 		rc = -1;
+	} else {
+		rc = covers_all(x, domains, ndomains);
 	}
-	for (i = 0; i < ndomains && rc == 1; i++)
-		if (!covers(x, domains[i]))
-			rc = 0;
 	X509_free(x);
 	return rc;
 }

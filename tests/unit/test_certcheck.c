@@ -575,6 +575,65 @@ test_cert_info_bad_key(void **state)
 	free(in);
 }
 
+/*
+ * ck_cert_info_covering gives what ck_cert_info and ck_cert_covers give,
+ * from one parse: else the schedule would call a certificate with a bad key
+ * or a missing name usable (or a good one uncovered).
+ */
+static void
+test_cert_info_covering(void **state)
+{
+	struct fixture *f = *state;
+	X509 *leaf = issue(f->leafkey, NULL, "DNS:a.example.org", NOW - 2 * DAY, NOW + 30 * DAY,
+	    "4242", 0, &f->inter);
+	char *good = pem_of(leaf), *bad = pem_with_bad_point(leaf), *ip;
+	struct ck_cert_info info;
+	int covered = -7;
+
+	assert_int_equal(ck_cert_info_covering(good, strlen(good), two_domains, 1, &info,
+	    &covered), 0);
+	assert_int_equal(covered, 1);
+	assert_int_equal(info.key_type, CK_KEY_EC_P256);
+	assert_string_equal(info.serial, "4242");
+	assert_true(info.not_after == NOW + 30 * DAY);
+	ck_cert_info_clear(&info);
+
+	/* b.example.org is not in it. */
+	covered = -7;
+	assert_int_equal(ck_cert_info_covering(good, strlen(good), two_domains, 2, &info,
+	    &covered), 0);
+	assert_int_equal(covered, 0);
+	ck_cert_info_clear(&info);
+
+	/* A key that does not decode covers nothing, the rest still reads. */
+	covered = -7;
+	assert_int_equal(ck_cert_info_covering(bad, strlen(bad), two_domains, 1, &info,
+	    &covered), 0);
+	assert_int_equal(covered, 0);
+	assert_int_equal(info.key_type, -1);
+	assert_true(info.not_before == NOW - 2 * DAY);
+	ck_cert_info_clear(&info);
+
+	/* Not a certificate: -1, *covered untouched. */
+	covered = -7;
+	ck_clear_error();
+	assert_int_equal(ck_cert_info_covering("nothing here", 12, two_domains, 1, &info,
+	    &covered), -1);
+	assert_int_equal(covered, -7);
+	assert_non_null(strstr(ck_last_error(), "cannot read a certificate"));
+	ip = pem_of(f->inter.cert);
+	/* Only the first certificate counts: the issuer has no such name. */
+	assert_int_equal(ck_cert_info_covering(ip, strlen(ip), two_domains, 1, &info,
+	    &covered), 0);
+	assert_int_equal(covered, 0);
+	assert_string_equal(info.serial, "1000");
+	ck_cert_info_clear(&info);
+	X509_free(leaf);
+	free(good);
+	free(bad);
+	free(ip);
+}
+
 /* ck_key_type_of has no key to classify when a certificate's key did not decode. */
 static void
 test_key_type_of_null(void **state)
@@ -640,6 +699,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_too_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_info_bad_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cert_info_covering, setup, teardown),
 		cmocka_unit_test(test_key_type_of_null),
 		cmocka_unit_test(test_time_rfc3339),
 		cmocka_unit_test_setup_teardown(test_far_dates, setup, teardown),

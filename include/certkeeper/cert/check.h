@@ -45,6 +45,13 @@ struct ck_cert_info {
  * decode (a corrupt file) gives key_type -1 and a warning, not a failure.
  */
 int ck_cert_info(const char *pem, size_t len, struct ck_cert_info *out);
+/*
+ * ck_cert_info, and from the same parse (each costs OpenSSL 3.0 a decoder
+ * setup for the key) *covered: 1 when its key decodes and it covers every
+ * one of the domains (as ck_cert_covers), else 0.
+ */
+int ck_cert_info_covering(const char *pem, size_t len, char *const *domains, size_t ndomains,
+    struct ck_cert_info *out, int *covered);
 
 /*
  * Whether the first certificate of a PEM text covers every domain in its
