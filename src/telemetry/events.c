@@ -6,11 +6,8 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#ifdef HAVE_LIBSYSTEMD
-#include <systemd/sd-journal.h>
-#endif
-
 #include "certkeeper/telemetry/events.h"
+#include "certkeeper/util/libsystemd.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/util/time.h"
 
@@ -122,8 +119,7 @@ ck_event_format(const struct ck_event *e, char *buf, size_t len)
 	return buf;
 }
 
-#ifdef HAVE_LIBSYSTEMD
-/* Sends e to journald as one entry; 0, or -1 when journald did not take it. */
+/* Sends e to journald as one entry; 0, or -1 when journald did not take it (or there is none). */
 static int
 to_journal(const struct ck_event *e, const char *line)
 {
@@ -151,9 +147,8 @@ to_journal(const struct ck_event *e, const char *line)
 		iov[i].iov_base = buf[i];
 		iov[i].iov_len = strlen(buf[i]);
 	}
-	return sd_journal_sendv(iov, (int)n) < 0 ? -1 : 0;
+	return ck_sd_journal_sendv(iov, (int)n) < 0 ? -1 : 0;
 }
-#endif
 
 void
 ck_event_emit(const struct ck_event *e)
@@ -164,9 +159,7 @@ ck_event_emit(const struct ck_event *e)
 	if ((unsigned)e->kind >= CK_EVENT_NKINDS)
 		return;
 	ck_event_format(e, line, sizeof(line));
-#ifdef HAVE_LIBSYSTEMD
 	sent = to_journal(e, line) == 0;
-#endif
 	/* Under systemd, stderr is the journal too: one entry is enough. */
 	if (!(sent && ck_log_to_journal()))
 		ck_log(kinds[e->kind].level, "%s", line);

@@ -1,19 +1,19 @@
 /*
- * util/notify.c: sd_notify(3) for the resident agent (see util/notify.h).
+ * util/notify.c: sd_notify(3) for the resident agent (see util/notify.h),
+ * through util/libsystemd.c: nothing is loaded or sent without a
+ * NOTIFY_SOCKET.
  */
 #include <stdio.h>
 
+#include "certkeeper/util/libsystemd.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/util/notify.h"
-
-#ifdef HAVE_LIBSYSTEMD
-#include <systemd/sd-daemon.h>
 
 /* Sends one notification; a failure is worth a debug line, no more. */
 static void
 send_state(const char *state)
 {
-	int rc = sd_notify(0, state);
+	int rc = ck_sd_notify(state);
 
 	if (rc < 0)
 		ck_debug("sd_notify: error %d", -rc);
@@ -54,7 +54,7 @@ ck_notify_watchdog_usec(void)
 {
 	uint64_t usec = 0;
 
-	return sd_watchdog_enabled(0, &usec) > 0 ? usec : 0;
+	return ck_sd_watchdog_enabled(&usec) > 0 ? usec : 0;
 }
 
 void
@@ -62,40 +62,3 @@ ck_notify_watchdog(void)
 {
 	send_state("WATCHDOG=1");
 }
-
-#else
-
-void
-ck_notify_ready(const char *status)
-{
-	(void)status;
-}
-
-void
-ck_notify_status(const char *status)
-{
-	(void)status;
-}
-
-void
-ck_notify_reloading(void)
-{
-}
-
-void
-ck_notify_stopping(void)
-{
-}
-
-uint64_t
-ck_notify_watchdog_usec(void)
-{
-	return 0;
-}
-
-void
-ck_notify_watchdog(void)
-{
-}
-
-#endif
