@@ -119,7 +119,10 @@ refused cert:redirect 'certificate download: unexpected HTTP status 307 from the
 
 # --- waits that must end ------------------------------------------------------
 refused finalize:processing 'still processing at the order deadline (order_timeout)'
-refused poll:processing 'order is processing, expected ready'
+# The order is first polled after finalize (finalize follows the last valid
+# authorization at once), where processing is an answer to wait on: a poll
+# that always says so runs into the deadline too.
+refused poll:processing 'order: still processing at the order deadline (order_timeout)'
 refused directory:silent '/dir: curl_easy_perform: Timeout was reached'
 refused finalize:silent 'curl_easy_perform: Timeout was reached'
 refused none:handshake '/dir: curl_easy_perform: Timeout was reached: Connection timed out' --no-handshake
