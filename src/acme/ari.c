@@ -135,7 +135,7 @@ ck_acme_renewal_info(struct ck_acme *a, const char *cert_id, struct ck_ari_windo
 	snprintf(url, n, "%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/", cert_id);
 	if (!acme_url_ok(url, what))
 		goto out;
-	if (ck_http_request(a->http, "GET", url, NULL, 0, &r) != 0)
+	if (acme_request(a, "GET", url, NULL, 0, &r) != 0)
 		goto out;
 	if (r.status != 200) {
 		acme_report_failure(a, &r, what);

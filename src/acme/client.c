@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <openssl/rand.h>
 
 #include "acme/internal.h"
 #include "certkeeper/keys/jws.h"
@@ -203,6 +204,66 @@ take_nonce(struct ck_acme *a, struct ck_http_resp *r)
 	r->nonce = NULL;
 }
 
+/* --- pacing -------------------------------------------------------------- */
+
+void
+ck_acme_set_pacing(struct ck_acme *a, int64_t max_ms)
+{
+	a->pace_max_ms = max_ms > 0 ? max_ms : 0;
+}
+
+/*
+ * The pause a slow last answer calls for: uniform in [0, min(2 x its time,
+ * pace_max_ms)], so that clients that waited together go on apart.
+ */
+static int64_t
+pause_ms(const struct ck_acme *a)
+{
+	uint64_t cap, rnd = 0;
+	unsigned char b[4];
+
+	if (a->pace_max_ms <= 0 || a->last_answer_ms < CK_ACME_SLOW_MS)
+		return 0;
+	cap = (uint64_t)a->last_answer_ms * 2;
+	if (cap > (uint64_t)a->pace_max_ms)
+		cap = (uint64_t)a->pace_max_ms;
+	if (RAND_bytes(b, sizeof(b)) == 1)
+		rnd = (uint64_t)b[0] << 24 | (uint64_t)b[1] << 16 | (uint64_t)b[2] << 8 | b[3];
+	else
+		rnd = 1U << 31;	/* no randomness at hand: the middle */
+	return (int64_t)((rnd * (cap + 1)) >> 32);
+}
+
+int
+acme_request(struct ck_acme *a, const char *method, const char *url, const char *body,
+    size_t bodylen, struct ck_http_resp *r)
+{
+	int64_t pause = pause_ms(a), start;
+	int rc;
+
+	if (pause > 0)
+		ck_info("the CA took %lld.%03lld s to answer: waiting %lld.%03lld s before the "
+		    "next request, so that clients that waited with us do not all go on at once",
+		    (long long)(a->last_answer_ms / 1000), (long long)(a->last_answer_ms % 1000),
+		    (long long)(pause / 1000), (long long)(pause % 1000));
+	a->last_answer_ms = 0;
+	if (pause > 0 && ck_clock_sleep_ms(a->clock, pause) == 1) {
+		ck_error_as(CK_ERR_INTERRUPTED, "%s %s: stopped while waiting after a slow answer",
+		    method, url);
+		return -1;
+	}
+	start = ck_clock_now_ms(a->clock);
+	rc = ck_http_request(a->http, method, url, body, bodylen, r);
+	/* A clock stepped back or forward during the request says nothing: bounded. */
+	a->last_answer_ms = ck_clock_now_ms(a->clock) - start;
+	if (a->last_answer_ms < 0 || a->last_answer_ms > 10 * 60 * 1000)
+		a->last_answer_ms = 0;
+	/* A failed request is the attempt's failure: its backoff spreads the retries. */
+	if (rc != 0)
+		a->last_answer_ms = 0;
+	return rc;
+}
+
 /* Gets a fresh nonce with HEAD newNonce unless one is at hand. */
 static int
 ensure_nonce(struct ck_acme *a)
@@ -213,7 +274,7 @@ ensure_nonce(struct ck_acme *a)
 	memset(&r, 0, sizeof(r));
 	if (a->nonce != NULL)
 		return 0;
-	if (ck_http_request(a->http, "HEAD", a->new_nonce, NULL, 0, &r) != 0)
+	if (acme_request(a, "HEAD", a->new_nonce, NULL, 0, &r) != 0)
 		goto out;
 	if (r.status != 200 && r.status != 204) {
 		acme_report_failure(a, &r, "newNonce");
@@ -252,7 +313,7 @@ acme_post(struct ck_acme *a, const char *url, const json_t *payload, int use_jwk
 		/* A nonce is good for one request, whatever its outcome. */
 		free(a->nonce);
 		a->nonce = NULL;
-		if (ck_http_request(a->http, "POST", url, jws, strlen(jws), r) != 0)
+		if (acme_request(a, "POST", url, jws, strlen(jws), r) != 0)
 			goto out;
 		take_nonce(a, r);
 		if (r->status >= 200 && r->status < 300) {
@@ -396,7 +457,7 @@ ck_acme_new(struct ck_http *http, struct ck_clock *clock, const char *directory_
 	a->account = account;
 	if (ck_jwk_thumbprint(account->pub, &a->thumbprint) != 0)
 		goto out;
-	if (ck_http_request(http, "GET", directory_url, NULL, 0, &r) != 0)
+	if (acme_request(a, "GET", directory_url, NULL, 0, &r) != 0)
 		goto out;
 	if (r.status != 200) {
 		acme_report_failure(a, &r, "ACME directory");

@@ -131,9 +131,17 @@ attempt(struct ck_session *s, const struct ck_cert_config *cc, const struct ck_p
     struct ck_pass_result *r)
 {
 	struct ck_outcome o;
-	time_t next;
+	time_t next, now = ck_clock_now(s->clock);
 
 	r->renewed++;
+	/*
+	 * What this certificate can spare should the CA turn out slow (a
+	 * pause after a slow answer, acme/client.h): half of what is left of
+	 * the installed one; nothing for one that has expired, is revoked or
+	 * is not there.
+	 */
+	ck_session_set_pacing(s, before->not_after > now && before->source != CK_DUE_REVOKED ?
+	    (int64_t)(before->not_after - now) * 500 : 0);
 	if (ck_renew_cert(s, cc, &o) != 0) {
 		r->failed++;
 		if (o.result == CK_RESULT_ROLLED_BACK)
@@ -146,6 +154,7 @@ attempt(struct ck_session *s, const struct ck_cert_config *cc, const struct ck_p
 			ck_log(CK_LOG_ERROR, "%s: renewal %s; the installed certificate is unchanged",
 			    cc->name, o.result == CK_RESULT_INTERRUPTED ? "interrupted" : "failed");
 	}
+	ck_session_set_pacing(s, 0);
 	announce(cc, &o, before);
 	if (ck_renew_record(s, cc->name, &o) != 0)
 		r->failed++;

@@ -172,6 +172,14 @@ ck_session_http(struct ck_session *s)
 	return 0;
 }
 
+void
+ck_session_set_pacing(struct ck_session *s, int64_t max_ms)
+{
+	s->pace_max_ms = max_ms;
+	if (s->acme != NULL)
+		ck_acme_set_pacing(s->acme, max_ms);
+}
+
 int
 ck_session_acme(struct ck_session *s, int create, struct ck_acme **out)
 {
@@ -188,6 +196,7 @@ ck_session_acme(struct ck_session *s, int create, struct ck_acme **out)
 		goto out;
 	if (ck_acme_new(s->http, s->clock, s->cfg->directory, s->account, &s->acme) != 0)
 		goto out;
+	ck_acme_set_pacing(s->acme, s->pace_max_ms);
 	if (s->cfg->eab_kid != NULL)
 		ck_acme_set_eab(s->acme, s->cfg->eab_kid, s->cfg->eab_hmac_key,
 		    s->cfg->eab_hmac_key_len);

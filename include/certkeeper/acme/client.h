@@ -16,6 +16,7 @@
 #include "certkeeper/util/clock.h"
 
 #define CK_ACME_MAX_BADNONCE 20	/* retries of one request; Pebble's test mode rejects half */
+#define CK_ACME_SLOW_MS 5000	/* an answer this late: the CA was down, frozen or overloaded */
 
 struct ck_acme;
 
@@ -23,6 +24,17 @@ struct ck_acme;
 int ck_acme_new(struct ck_http *http, struct ck_clock *clock, const char *directory_url,
     struct ck_signer *account, struct ck_acme **out);
 void ck_acme_free(struct ck_acme *a);
+
+/*
+ * Pacing after a slow answer.  A CA that takes CK_ACME_SLOW_MS or more to
+ * answer was down, frozen or overloaded, and the requests of a whole fleet
+ * that waited with ours are arriving with it: before its next request the
+ * client waits a random time of up to twice as long as that answer took,
+ * and at most max_ms, so that the fleet's orders go on spread out instead
+ * of at once.  max_ms 0 (the default) goes on at once: the agent gives
+ * each certificate the time it can spare.
+ */
+void ck_acme_set_pacing(struct ck_acme *a, int64_t max_ms);
 
 /*
  * Formats an RFC 7807 problem document (sanitized type, detail, and

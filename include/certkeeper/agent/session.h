@@ -29,6 +29,7 @@ struct ck_session {
 	struct ck_signer *account;	/* the account key, loaded on first use */
 	char *account_url;		/* once known: stored, or registered */
 	struct ck_acme *acme;		/* the client with its account, on first use */
+	int64_t pace_max_ms;		/* ck_session_set_pacing */
 	/* What ck_session_count has counted in the store already. */
 	unsigned counted_requests;
 	unsigned counted_tpm;
@@ -40,6 +41,13 @@ struct ck_session {
  * configuration's pins, proxy and request_timeout.  Returns 0 or -1.
  */
 int ck_session_http(struct ck_session *s);
+
+/*
+ * The longest pause the CA client may take after a slow answer
+ * (ck_acme_set_pacing) from now on: the time the certificate at hand can
+ * spare; 0 goes on at once.
+ */
+void ck_session_set_pacing(struct ck_session *s, int64_t max_ms);
 
 /* Opens cfg's store.  cfg and clock must outlive the session. */
 int ck_session_open(const struct ck_config *cfg, struct ck_clock *clock,
