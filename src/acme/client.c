@@ -212,21 +212,15 @@ ck_acme_set_pacing(struct ck_acme *a, int64_t max_ms)
 	a->pace_max_ms = max_ms > 0 ? max_ms : 0;
 }
 
-/*
- * The pause a slow last answer calls for: uniform in [0, min(2 x its time,
- * pace_max_ms)], so that clients that waited together go on apart.
- */
+/* A pause uniform in [0, min(pace_max_ms, CK_ACME_PACE_CAP_MS)]: clients that waited together go on apart. */
 static int64_t
 pause_ms(const struct ck_acme *a)
 {
-	uint64_t cap, rnd = 0;
+	uint64_t cap = (uint64_t)a->pace_max_ms, rnd;
 	unsigned char b[4];
 
-	if (a->pace_max_ms <= 0 || a->last_answer_ms < CK_ACME_SLOW_MS)
-		return 0;
-	cap = (uint64_t)a->last_answer_ms * 2;
-	if (cap > (uint64_t)a->pace_max_ms)
-		cap = (uint64_t)a->pace_max_ms;
+	if (cap > CK_ACME_PACE_CAP_MS)
+		cap = CK_ACME_PACE_CAP_MS;
 	if (RAND_bytes(b, sizeof(b)) == 1)
 		rnd = (uint64_t)b[0] << 24 | (uint64_t)b[1] << 16 | (uint64_t)b[2] << 8 | b[3];
 	else
@@ -238,30 +232,25 @@ int
 acme_request(struct ck_acme *a, const char *method, const char *url, const char *body,
     size_t bodylen, struct ck_http_resp *r)
 {
-	int64_t pause = pause_ms(a), start;
-	int rc;
+	int64_t start = ck_clock_now_ms(a->clock), took, pause;
 
-	if (pause > 0)
-		ck_info("the CA took %lld.%03lld s to answer: waiting %lld.%03lld s before the "
-		    "next request, so that clients that waited with us do not all go on at once",
-		    (long long)(a->last_answer_ms / 1000), (long long)(a->last_answer_ms % 1000),
-		    (long long)(pause / 1000), (long long)(pause % 1000));
-	a->last_answer_ms = 0;
-	if (pause > 0 && ck_clock_sleep_ms(a->clock, pause) == 1) {
+	if (ck_http_request(a->http, method, url, body, bodylen, r) != 0)
+		return -1;	/* the attempt's failure: its backoff spreads the retries */
+	took = ck_clock_now_ms(a->clock) - start;
+	/* A clock stepped during the request says nothing either way. */
+	if (a->pace_max_ms <= 0 || took < CK_ACME_SLOW_MS || took > 10 * 60 * 1000)
+		return 0;
+	if ((pause = pause_ms(a)) == 0)
+		return 0;
+	ck_info("the CA took %lld.%03lld s to answer: waiting %lld.%03lld s before going on, so "
+	    "that clients that waited with us do not all go on at once", (long long)(took / 1000),
+	    (long long)(took % 1000), (long long)(pause / 1000), (long long)(pause % 1000));
+	if (ck_clock_sleep_ms(a->clock, pause) == 1) {
 		ck_error_as(CK_ERR_INTERRUPTED, "%s %s: stopped while waiting after a slow answer",
 		    method, url);
 		return -1;
 	}
-	start = ck_clock_now_ms(a->clock);
-	rc = ck_http_request(a->http, method, url, body, bodylen, r);
-	/* A clock stepped back or forward during the request says nothing: bounded. */
-	a->last_answer_ms = ck_clock_now_ms(a->clock) - start;
-	if (a->last_answer_ms < 0 || a->last_answer_ms > 10 * 60 * 1000)
-		a->last_answer_ms = 0;
-	/* A failed request is the attempt's failure: its backoff spreads the retries. */
-	if (rc != 0)
-		a->last_answer_ms = 0;
-	return rc;
+	return 0;
 }
 
 /* Gets a fresh nonce with HEAD newNonce unless one is at hand. */

@@ -30,16 +30,13 @@ struct ck_acme {
 	const char *eab_kid;
 	const unsigned char *eab_key;
 	size_t eab_key_len;
-	/* Pacing (ck_acme_set_pacing): the longest pause, and how long the last answer took. */
-	int64_t pace_max_ms;
-	int64_t last_answer_ms;
+	int64_t pace_max_ms;	/* ck_acme_set_pacing */
 };
 
 /*
- * Every request to the CA goes through here: ck_http_request, after the
- * pause that a slow last answer calls for (ck_acme_set_pacing), timing the
- * answer for the next one.  0, or -1 (reported; a stop during the pause is
- * CK_ERR_INTERRUPTED).
+ * Every request to the CA goes through here: ck_http_request, then the
+ * pause a slow answer calls for (ck_acme_set_pacing).  0, or -1 (reported;
+ * a stop during the pause is CK_ERR_INTERRUPTED, with *r the answer).
  */
 int acme_request(struct ck_acme *a, const char *method, const char *url, const char *body,
     size_t bodylen, struct ck_http_resp *r);

@@ -134,14 +134,8 @@ attempt(struct ck_session *s, const struct ck_cert_config *cc, const struct ck_p
 	time_t next, now = ck_clock_now(s->clock);
 
 	r->renewed++;
-	/*
-	 * What this certificate can spare should the CA turn out slow (a
-	 * pause after a slow answer, acme/client.h): half of what is left of
-	 * the installed one; nothing for one that has expired, is revoked or
-	 * is not there.
-	 */
-	ck_session_set_pacing(s, before->not_after > now && before->source != CK_DUE_REVOKED ?
-	    (int64_t)(before->not_after - now) * 500 : 0);
+	/* The pause this certificate can afford should the CA turn out slow. */
+	ck_session_set_pacing(s, ck_plan_spare_ms(before, now, s->cfg->retry_max));
 	if (ck_renew_cert(s, cc, &o) != 0) {
 		r->failed++;
 		if (o.result == CK_RESULT_ROLLED_BACK)

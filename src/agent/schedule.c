@@ -121,6 +121,21 @@ ck_schedule_plan_at(struct ck_store *st, const struct ck_cert_config *cc, time_t
 	return unreadable ? 1 : 0;
 }
 
+int64_t
+ck_plan_spare_ms(const struct ck_plan *p, time_t now, long retry_max)
+{
+	int64_t spare;
+
+	if (p->not_after <= now || p->source == CK_DUE_REVOKED ||
+	    (p->installed != CK_INSTALLED_OK && p->installed != CK_INSTALLED_UNCOVERED))
+		return 0;
+	/* Under 2^62 for any time_t difference of a real certificate: halved first. */
+	spare = ((int64_t)p->not_after - (int64_t)now) / 2;
+	if (retry_max > 0 && spare > retry_max)
+		spare = retry_max;
+	return spare > INT64_MAX / 1000 ? INT64_MAX : spare * 1000;
+}
+
 int
 ck_schedule_plan(struct ck_session *s, const struct ck_cert_config *cc, time_t now,
     struct ck_plan *p)

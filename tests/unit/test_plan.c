@@ -410,6 +410,42 @@ test_after_expiry_cap(void **state)
 	assert_true(sc.next_attempt <= fx->now + (p.not_after - fx->now) / 2);
 }
 
+/*
+ * Broken: a renewal may pause (after a slow answer of the CA) for longer
+ * than half of what is left of its certificate or than retry_max, or it
+ * pauses at all for a certificate that has expired, is revoked, is not
+ * there or cannot be read.
+ */
+static void
+test_plan_spare(void **state)
+{
+	struct ck_plan p;
+	time_t now = 1700000000;
+
+	memset(&p, 0, sizeof(p));
+	p.installed = CK_INSTALLED_OK;
+	p.source = CK_DUE_LIFETIME;
+	p.not_after = now + 40;
+	assert_true(ck_plan_spare_ms(&p, now, 3600) == 20000);
+	assert_true(ck_plan_spare_ms(&p, now, 15) == 15000);
+	p.installed = CK_INSTALLED_UNCOVERED;	/* still what services use */
+	assert_true(ck_plan_spare_ms(&p, now, 3600) == 20000);
+	p.not_after = now + 86400 * 6;
+	assert_true(ck_plan_spare_ms(&p, now, 21600) == 21600 * 1000LL);
+	p.not_after = now;
+	assert_true(ck_plan_spare_ms(&p, now, 3600) == 0);
+	p.not_after = now - 5;
+	assert_true(ck_plan_spare_ms(&p, now, 3600) == 0);
+	p.not_after = now + 40;
+	p.source = CK_DUE_REVOKED;
+	assert_true(ck_plan_spare_ms(&p, now, 3600) == 0);
+	p.source = CK_DUE_LIFETIME;
+	p.installed = CK_INSTALLED_NONE;
+	assert_true(ck_plan_spare_ms(&p, now, 3600) == 0);
+	p.installed = CK_INSTALLED_UNREADABLE;
+	assert_true(ck_plan_spare_ms(&p, now, 3600) == 0);
+}
+
 int
 main(void)
 {
@@ -420,6 +456,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_plan_corrupt_schedule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_after_expiry_cap, setup, teardown),
+		cmocka_unit_test(test_plan_spare),
 	};
 
 	ck_log_set_level(CK_LOG_ERROR);

@@ -16,7 +16,8 @@
 #include "certkeeper/util/clock.h"
 
 #define CK_ACME_MAX_BADNONCE 20	/* retries of one request; Pebble's test mode rejects half */
-#define CK_ACME_SLOW_MS 5000	/* an answer this late: the CA was down, frozen or overloaded */
+#define CK_ACME_SLOW_MS 2000	/* an answer this late: the CA was down, frozen or overloaded */
+#define CK_ACME_PACE_CAP_MS 60000	/* the longest pause after a slow answer */
 
 struct ck_acme;
 
@@ -28,11 +29,11 @@ void ck_acme_free(struct ck_acme *a);
 /*
  * Pacing after a slow answer.  A CA that takes CK_ACME_SLOW_MS or more to
  * answer was down, frozen or overloaded, and the requests of a whole fleet
- * that waited with ours are arriving with it: before its next request the
- * client waits a random time of up to twice as long as that answer took,
- * and at most max_ms, so that the fleet's orders go on spread out instead
- * of at once.  max_ms 0 (the default) goes on at once: the agent gives
- * each certificate the time it can spare.
+ * that waited with ours are arriving with it: before going on the client
+ * waits a random time, uniform up to max_ms and at most
+ * CK_ACME_PACE_CAP_MS, so that the fleet's orders go on spread out
+ * instead of at once.  max_ms 0 (the default) goes on at once: the agent
+ * gives each certificate the time it can spare.
  */
 void ck_acme_set_pacing(struct ck_acme *a, int64_t max_ms);
 

@@ -62,6 +62,15 @@ int ck_schedule_plan_at(struct ck_store *st, const struct ck_cert_config *cc, ti
     struct ck_plan *p);
 
 /*
+ * What a renewal by plan p at now can spare, in milliseconds, for a pause
+ * after a slow answer of the CA (ck_acme_set_pacing): half of what is left
+ * of the installed certificate, at most retry_max seconds (the wait the
+ * operator allows between attempts); 0 for one that has expired, is
+ * revoked or is not there.
+ */
+int64_t ck_plan_spare_ms(const struct ck_plan *p, time_t now, long retry_max);
+
+/*
  * The plan for cc at now, from what is installed and the stored schedule
  * (ck_schedule_plan_at over the session's store), saying why a
  * certificate is due at once.  An unreadable schedule is reported and
