@@ -192,7 +192,14 @@ main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return CK_EXIT_OK;
 		case 'V':
-			printf("certkeeper %s\n", PACKAGE_VERSION);
+			/* The optional integration, for operators and the tests that need it. */
+			printf("certkeeper %s\n%s\n", PACKAGE_VERSION,
+#ifdef HAVE_LIBSYSTEMD
+			    "with libsystemd (notifications, watchdog, journal)"
+#else
+			    "without libsystemd (no notifications, watchdog or journal)"
+#endif
+			    );
 			return CK_EXIT_OK;
 		default:
 			if (optopt == 'c')

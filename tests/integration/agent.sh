@@ -16,7 +16,7 @@ conf=$T/certkeeper.conf
 ck_write_config "$conf" "$state" "key = ec-p256"
 cur=$state/certs/device/current
 
-if ! ldd "$CK" | grep -q libsystemd; then
+if ! "$CK" --version | grep -q "^with libsystemd"; then
 	note "built without libsystemd: sd_notify is not tested"
 	notify=0
 else

@@ -32,7 +32,7 @@ ID_DEPLOY_FAILED=318435bc29d84eaf8780849693793a0e
 ID_REVOKED=a88281dd90914e739b9e814ac94e53ae
 
 journal=0
-if ldd "$CK" | grep -q libsystemd; then
+if "$CK" --version | grep -q "^with libsystemd"; then
 	journal=1
 	_ck_spawn "$T/journald.log" /lib/systemd/systemd-journald
 	jpid=$CK_LAST_PID

@@ -63,7 +63,7 @@ assert_eq 0 "$(attempts failure)" "failures after a success"
 assert_eq 0 "$(attempts rolled_back)" "rollbacks"
 assert_eq 0 "$(metric 'certkeeper_renewal_consecutive_failures{name="device"}')" "consecutive failures"
 assert_eq "" "$(metric 'certkeeper_next_attempt_timestamp_seconds{name="device"}')" "next attempt without backoff"
-assert_eq 1 "$(metric "certkeeper_info{version=\"$("$CK" --version | awk '{ print $2 }')\"}")" "certkeeper_info"
+assert_eq 1 "$(metric "certkeeper_info{version=\"$("$CK" --version | awk 'NR == 1 { print $2 }')\"}")" "certkeeper_info"
 s=$(status_json "$conf")
 last_success=$(json_get "$s" '.certificates[0].last_success')
 assert_eq "$(rfc3339_epoch "$last_success")" \

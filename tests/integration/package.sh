@@ -133,7 +133,10 @@ note "files and modes, user certkeeper in tss, timer enabled, agent not"
 
 # --- it runs ----------------------------------------------------------------------
 out=$(in_root /usr/sbin/certkeeper --version) || fail "certkeeper --version failed in the root"
-assert_eq "certkeeper ${version%%-*}" "$out" "certkeeper --version"
+assert_eq "certkeeper ${version%%-*}" "${out%%$'\n'*}" "certkeeper --version"
+# Built --with-libsystemd (debian/rules): notifications and journal entries.
+assert_eq "with libsystemd (notifications, watchdog, journal)" "${out#*$'\n'}" \
+	"certkeeper --version, second line"
 # The shipped configuration loads, as the service's user, and status reads
 # the (empty) state: nothing contacts the CA.
 in_root runuser -u certkeeper -- /usr/sbin/certkeeper status >"$T/status.out" 2>&1 ||
