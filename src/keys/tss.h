@@ -15,29 +15,27 @@
 #include <tss2/tss2_tctildr.h>
 
 /* Each member is named and typed after the function it points to. */
-#define CK_TSS_FN(name) __typeof__(name) *name
 struct ck_tss {
-	CK_TSS_FN(Tss2_TctiLdr_Initialize);
-	CK_TSS_FN(Tss2_TctiLdr_Finalize);
-	CK_TSS_FN(Esys_Initialize);
-	CK_TSS_FN(Esys_Finalize);
-	CK_TSS_FN(Esys_Startup);
-	CK_TSS_FN(Esys_TR_SetAuth);
-	CK_TSS_FN(Esys_TR_FromTPMPublic);
-	CK_TSS_FN(Esys_TR_Close);
-	CK_TSS_FN(Esys_CreatePrimary);
-	CK_TSS_FN(Esys_Create);
-	CK_TSS_FN(Esys_Load);
-	CK_TSS_FN(Esys_Sign);
-	CK_TSS_FN(Esys_FlushContext);
-	CK_TSS_FN(Esys_Free);
-	CK_TSS_FN(Tss2_MU_TPM2B_PUBLIC_Marshal);
-	CK_TSS_FN(Tss2_MU_TPM2B_PUBLIC_Unmarshal);
-	CK_TSS_FN(Tss2_MU_TPM2B_PRIVATE_Marshal);
-	CK_TSS_FN(Tss2_MU_TPM2B_PRIVATE_Unmarshal);
-	CK_TSS_FN(Tss2_RC_Decode);
+	__typeof__(Tss2_TctiLdr_Initialize) *Tss2_TctiLdr_Initialize;
+	__typeof__(Tss2_TctiLdr_Finalize) *Tss2_TctiLdr_Finalize;
+	__typeof__(Esys_Initialize) *Esys_Initialize;
+	__typeof__(Esys_Finalize) *Esys_Finalize;
+	__typeof__(Esys_Startup) *Esys_Startup;
+	__typeof__(Esys_TR_SetAuth) *Esys_TR_SetAuth;
+	__typeof__(Esys_TR_FromTPMPublic) *Esys_TR_FromTPMPublic;
+	__typeof__(Esys_TR_Close) *Esys_TR_Close;
+	__typeof__(Esys_CreatePrimary) *Esys_CreatePrimary;
+	__typeof__(Esys_Create) *Esys_Create;
+	__typeof__(Esys_Load) *Esys_Load;
+	__typeof__(Esys_Sign) *Esys_Sign;
+	__typeof__(Esys_FlushContext) *Esys_FlushContext;
+	__typeof__(Esys_Free) *Esys_Free;
+	__typeof__(Tss2_MU_TPM2B_PUBLIC_Marshal) *Tss2_MU_TPM2B_PUBLIC_Marshal;
+	__typeof__(Tss2_MU_TPM2B_PUBLIC_Unmarshal) *Tss2_MU_TPM2B_PUBLIC_Unmarshal;
+	__typeof__(Tss2_MU_TPM2B_PRIVATE_Marshal) *Tss2_MU_TPM2B_PRIVATE_Marshal;
+	__typeof__(Tss2_MU_TPM2B_PRIVATE_Unmarshal) *Tss2_MU_TPM2B_PRIVATE_Unmarshal;
+	__typeof__(Tss2_RC_Decode) *Tss2_RC_Decode;
 };
-#undef CK_TSS_FN
 
 /*
  * The table, the libraries opened on the first call (thread-safe); NULL
