@@ -44,6 +44,8 @@
 #include "certkeeper/keys/tss2key.h"
 #include "tpm_internal.h"
 
+const struct ck_tss *cktss;
+
 #define DEFAULT_TCTI	"device:/dev/tpmrm0"
 
 
@@ -114,7 +116,7 @@ cktpm_fail(const struct ck_tpm *tpm, TSS2_RC rc, const char *call, const char *k
 		/* Nothing reached the TPM: the TCTI could not be set up. */
 		ck_error_as(CK_ERR_TPM, "cannot open TPM through TCTI '%s': %s (%s, 0x%x); "
 		    "is the device present / "
-		    "the TCTI string right?", tpm->tcti_conf, Tss2_RC_Decode(rc), call, (unsigned)rc);
+		    "the TCTI string right?", tpm->tcti_conf, cktss->Tss2_RC_Decode(rc), call, (unsigned)rc);
 		return;
 	}
 	switch (tpm_rc_base(rc)) {
@@ -153,9 +155,9 @@ cktpm_fail(const struct ck_tpm *tpm, TSS2_RC rc, const char *call, const char *k
 		break;
 	}
 	if (words[0] != '\0')
-		ck_error_as(CK_ERR_TPM, "%s: %s [%s, 0x%x]", call, words, Tss2_RC_Decode(rc), (unsigned)rc);
+		ck_error_as(CK_ERR_TPM, "%s: %s [%s, 0x%x]", call, words, cktss->Tss2_RC_Decode(rc), (unsigned)rc);
 	else
-		ck_error_as(CK_ERR_TPM, "%s: %s (0x%x)", call, Tss2_RC_Decode(rc), (unsigned)rc);
+		ck_error_as(CK_ERR_TPM, "%s: %s (0x%x)", call, cktss->Tss2_RC_Decode(rc), (unsigned)rc);
 }
 
 /* See tpm_internal.h. */
@@ -167,13 +169,13 @@ cktpm_flush(struct ck_tpm *tpm, ESYS_TR *h, int quiet)
 	if (*h == ESYS_TR_NONE)
 		return 0;
 	tpm->ncmd++;
-	r = Esys_FlushContext(tpm->esys, *h);
+	r = cktss->Esys_FlushContext(tpm->esys, *h);
 	*h = ESYS_TR_NONE;
 	if (r == TSS2_RC_SUCCESS)
 		return 0;
 	if (quiet)
 		ck_warn("Esys_FlushContext: %s (0x%x); a TPM object slot may stay in use",
-		    Tss2_RC_Decode(r), (unsigned)r);
+		    cktss->Tss2_RC_Decode(r), (unsigned)r);
 	else
 		TPM_FAIL(tpm, r, "Esys_FlushContext", NULL);
 	return -1;
@@ -283,25 +285,28 @@ ck_tpm_open(const struct ck_tpm_config *cfg, struct ck_tpm **out)
 	/* Configuration errors first: they need no TPM to be found. */
 	if (parse_parent(cfg->parent, &tpm->parent) == -1 || read_owner_auth(cfg, &auth) == -1)
 		goto out;
-	if ((r = Tss2_TctiLdr_Initialize(tpm->tcti_conf, &tpm->tcti)) != TSS2_RC_SUCCESS) {
+	/* The TPM stack is opened only now: a device with software keys never loads it. */
+	if ((cktss = ck_tss_load()) == NULL)
+		goto out;
+	if ((r = cktss->Tss2_TctiLdr_Initialize(tpm->tcti_conf, &tpm->tcti)) != TSS2_RC_SUCCESS) {
 		tpm->tcti = NULL;
 		TPM_FAIL(tpm, r, "Tss2_TctiLdr_Initialize", NULL);
 		goto out;
 	}
-	if ((r = Esys_Initialize(&tpm->esys, tpm->tcti, NULL)) != TSS2_RC_SUCCESS) {
+	if ((r = cktss->Esys_Initialize(&tpm->esys, tpm->tcti, NULL)) != TSS2_RC_SUCCESS) {
 		tpm->esys = NULL;
 		TPM_FAIL(tpm, r, "Esys_Initialize", NULL);
 		goto out;
 	}
 	/* Firmware or the kernel has usually started the TPM already: that answers INITIALIZE. */
 	tpm->ncmd++;
-	r = Esys_Startup(tpm->esys, TPM2_SU_CLEAR);
+	r = cktss->Esys_Startup(tpm->esys, TPM2_SU_CLEAR);
 	if (r != TSS2_RC_SUCCESS && tpm_rc_base(r) != TPM2_RC_INITIALIZE) {
 		TPM_FAIL(tpm, r, "Esys_Startup", NULL);
 		goto out;
 	}
 	if (auth.size > 0 &&
-	    (r = Esys_TR_SetAuth(tpm->esys, ESYS_TR_RH_OWNER, &auth)) != TSS2_RC_SUCCESS) {
+	    (r = cktss->Esys_TR_SetAuth(tpm->esys, ESYS_TR_RH_OWNER, &auth)) != TSS2_RC_SUCCESS) {
 		TPM_FAIL(tpm, r, "Esys_TR_SetAuth (owner password)", NULL);
 		goto out;
 	}
@@ -324,16 +329,16 @@ ck_tpm_close(struct ck_tpm *tpm)
 	if (tpm->parent_tr != ESYS_TR_NONE) {
 		if (tpm->parent == TPM2_RH_OWNER) {
 			(void)cktpm_flush(tpm, &tpm->parent_tr, 1);
-		} else if ((r = Esys_TR_Close(tpm->esys, &tpm->parent_tr)) != TSS2_RC_SUCCESS) {
+		} else if ((r = cktss->Esys_TR_Close(tpm->esys, &tpm->parent_tr)) != TSS2_RC_SUCCESS) {
 			ck_warn("Esys_TR_Close(parent 0x%08x): %s", (unsigned)tpm->parent,
-			    Tss2_RC_Decode(r));
+			    cktss->Tss2_RC_Decode(r));
 		}
 	}
 	ck_debug("%u TPM commands", tpm->ncmd);
 	if (tpm->esys != NULL)
-		Esys_Finalize(&tpm->esys);
+		cktss->Esys_Finalize(&tpm->esys);
 	if (tpm->tcti != NULL)
-		Tss2_TctiLdr_Finalize(&tpm->tcti);
+		cktss->Tss2_TctiLdr_Finalize(&tpm->tcti);
 	free(tpm->tcti_conf);
 	free(tpm);
 }
@@ -359,7 +364,7 @@ cktpm_parent(struct ck_tpm *tpm, ESYS_TR *out)
 	}
 	tpm->ncmd++;
 	if (tpm->parent == TPM2_RH_OWNER) {
-		r = Esys_CreatePrimary(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+		r = cktss->Esys_CreatePrimary(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 		    ESYS_TR_NONE, &sensitive, &primary_template, &outside, &pcrs, &tpm->parent_tr,
 		    NULL, NULL, NULL, NULL);
 		if (r != TSS2_RC_SUCCESS) {
@@ -368,7 +373,7 @@ cktpm_parent(struct ck_tpm *tpm, ESYS_TR *out)
 			return -1;
 		}
 	} else {
-		r = Esys_TR_FromTPMPublic(tpm->esys, tpm->parent, ESYS_TR_NONE, ESYS_TR_NONE,
+		r = cktss->Esys_TR_FromTPMPublic(tpm->esys, tpm->parent, ESYS_TR_NONE, ESYS_TR_NONE,
 		    ESYS_TR_NONE, &tpm->parent_tr);
 		if (r != TSS2_RC_SUCCESS) {
 			tpm->parent_tr = ESYS_TR_NONE;
@@ -550,17 +555,17 @@ ck_tpm_key_create(struct ck_tpm *tpm, enum ck_key_type t, struct ck_signer **out
 	if (cktpm_parent(tpm, &parent) == -1)
 		goto out;
 	tpm->ncmd++;
-	r = Esys_Create(tpm->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+	r = cktss->Esys_Create(tpm->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 	    &sensitive, &tmpl, &outside, &pcrs, &outpriv, &outpub, NULL, NULL, NULL);
 	if (r != TSS2_RC_SUCCESS) {
 		TPM_FAIL(tpm, r, "Esys_Create (new key)", NULL);
 		goto out;
 	}
-	if ((r = Tss2_MU_TPM2B_PUBLIC_Marshal(outpub, pubbuf, sizeof(pubbuf), &publen)) !=
+	if ((r = cktss->Tss2_MU_TPM2B_PUBLIC_Marshal(outpub, pubbuf, sizeof(pubbuf), &publen)) !=
 	    TSS2_RC_SUCCESS ||
-	    (r = Tss2_MU_TPM2B_PRIVATE_Marshal(outpriv, privbuf, sizeof(privbuf), &privlen)) !=
+	    (r = cktss->Tss2_MU_TPM2B_PRIVATE_Marshal(outpriv, privbuf, sizeof(privbuf), &privlen)) !=
 	    TSS2_RC_SUCCESS) {
-		ck_error_as(CK_ERR_TPM, "Tss2_MU marshalling the new TPM key: %s", Tss2_RC_Decode(r));
+		ck_error_as(CK_ERR_TPM, "Tss2_MU marshalling the new TPM key: %s", cktss->Tss2_RC_Decode(r));
 		goto out;
 	}
 	if (make_signer(tpm, outpub, outpriv, "new TPM key", &s) == -1)
@@ -578,11 +583,11 @@ ck_tpm_key_create(struct ck_tpm *tpm, enum ck_key_type t, struct ck_signer **out
 	rc = 0;
 out:
 	ck_signer_free(s);
-	Esys_Free(outpub);
+	cktss->Esys_Free(outpub);
 	/* The wrapped private part: only the key file keeps it. */
 	if (outpriv != NULL)
 		OPENSSL_cleanse(outpriv, sizeof(*outpriv));
-	Esys_Free(outpriv);
+	cktss->Esys_Free(outpriv);
 	OPENSSL_cleanse(privbuf, sizeof(privbuf));
 	return rc;
 }
@@ -615,17 +620,17 @@ ck_tpm_key_load(struct ck_tpm *tpm, const char *pem, size_t pemlen, const char *
 		goto out;
 	}
 	off = 0;
-	if ((r = Tss2_MU_TPM2B_PUBLIC_Unmarshal(key.pub, key.publen, &off, &pub)) !=
+	if ((r = cktss->Tss2_MU_TPM2B_PUBLIC_Unmarshal(key.pub, key.publen, &off, &pub)) !=
 	    TSS2_RC_SUCCESS || off != key.publen) {
 		ck_error_as(CK_ERR_TPM, "%s: malformed public area in TSS2 key: %s", what,
-		    r ? Tss2_RC_Decode(r) : "trailing bytes");
+		    r ? cktss->Tss2_RC_Decode(r) : "trailing bytes");
 		goto out;
 	}
 	off = 0;
-	if ((r = Tss2_MU_TPM2B_PRIVATE_Unmarshal(key.priv, key.privlen, &off, &priv)) !=
+	if ((r = cktss->Tss2_MU_TPM2B_PRIVATE_Unmarshal(key.priv, key.privlen, &off, &priv)) !=
 	    TSS2_RC_SUCCESS || off != key.privlen) {
 		ck_error_as(CK_ERR_TPM, "%s: malformed private blob in TSS2 key: %s", what,
-		    r ? Tss2_RC_Decode(r) : "trailing bytes");
+		    r ? cktss->Tss2_RC_Decode(r) : "trailing bytes");
 		goto out;
 	}
 	/*

@@ -11,8 +11,16 @@
 #include <openssl/evp.h>
 #include <tss2/tss2_esys.h>
 
+#include "tss.h"
+
 #include "certkeeper/keys/signer.h"
 #include "certkeeper/keys/tpm.h"
+
+/*
+ * The tpm2-tss calls (keys/tss.h), set by ck_tpm_open before its first
+ * one: every call is made on an open TPM.
+ */
+extern const struct ck_tss *cktss;
 
 struct ck_tpm {
 	TSS2_TCTI_CONTEXT *tcti;

@@ -58,7 +58,7 @@ sign_in_tpm(struct tpm_key *k, TPMI_ALG_HASH hash, const TPM2B_DIGEST *digest,
 		if (cktpm_parent(tpm, &parent) == -1)
 			return -1;
 		tpm->ncmd++;
-		r = Esys_Load(tpm->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+		r = cktss->Esys_Load(tpm->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 		    &k->priv, &k->pub, &k->loaded);
 		if (r != TSS2_RC_SUCCESS) {
 			k->loaded = ESYS_TR_NONE;
@@ -68,7 +68,7 @@ sign_in_tpm(struct tpm_key *k, TPMI_ALG_HASH hash, const TPM2B_DIGEST *digest,
 		}
 	}
 	tpm->ncmd++;
-	r = Esys_Sign(tpm->esys, k->loaded, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, digest,
+	r = cktss->Esys_Sign(tpm->esys, k->loaded, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, digest,
 	    &scheme, &ticket, tsig);
 	if (r != TSS2_RC_SUCCESS) {
 		*tsig = NULL;
@@ -132,7 +132,7 @@ tpm_sign(struct ck_signer *s, const unsigned char *msg, size_t len, enum ck_sig_
 	rc = 0;
 out:
 	free(buf);
-	Esys_Free(tsig);
+	cktss->Esys_Free(tsig);
 	return rc;
 }
 
@@ -176,7 +176,7 @@ tpm_sign_digest(struct ck_signer *s, const unsigned char *dgst, size_t dlen,
 		goto out;
 	rc = 0;
 out:
-	Esys_Free(tsig);
+	cktss->Esys_Free(tsig);
 	return rc;
 }
 

@@ -45,6 +45,11 @@ agent=$!
 CK_PIDS+=("$agent")
 wait_for "$agent_log" "installed certificate" "first issuance"
 assert_file "$cur/cert.pem"
+# Software keys only: the TPM stack is never loaded (keys/tss.c opens it for
+# a TPM); libsystemd is, for the notification socket (util/libsystemd.c).
+maps=$(cat "/proc/$agent/maps")
+assert_not_contains "$maps" "libtss2" "the agent's mappings, with software keys"
+[ "$notify" = 0 ] || assert_contains "$maps" "libsystemd.so" "the agent's mappings, with NOTIFY_SOCKET"
 if [ "$notify" = 1 ]; then
 	wait_for "$notes" "READY=1" "READY=1"
 	assert_contains "$(grep READY=1 "$notes")" "STATUS=1 renewed, 0 failed; next at " "READY's STATUS"

@@ -39,7 +39,8 @@ deb=$T/build/certkeeper_${version}_$arch.deb
 note "built $(basename "$deb")"
 
 depends=$(dpkg-deb -f "$deb" Depends)
-for d in adduser procps libssl3 libcurl4 libjansson4 libinih1 libmicrohttpd12 libtss2-esys libsystemd0; do
+for d in adduser procps libssl3 libcurl4 libjansson4 libinih1 libmicrohttpd12 libtss2-esys libtss2-mu0 \
+	libtss2-rc0 libtss2-tctildr0 libsystemd0; do
 	assert_contains "$depends" "$d" "Depends of the package"
 done
 assert_eq "etc/certkeeper/certkeeper.conf" "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles | sed 's|^/||')" \

@@ -1,8 +1,9 @@
 /*
  * test_tpm_errors.c: src/tpm.c against a fake TPM.
  *
- * The binary is linked with -Wl,--wrap for the ESAPI and TCTI-loader calls
- * tpm.c makes; the __wrap_ functions below are a small TPM: they hand out
+ * tpm.c makes its ESAPI and TCTI-loader calls through a table (keys/tss.h);
+ * this test gives it its own (ck_tss_use), whose fake_ functions below are
+ * a small TPM (the marshalling and error-decoding calls are tpm2-tss's): they hand out
  * ESYS_TR handles, track which transient objects are loaded (three slots,
  * like swtpm: a fourth answers 0x902), make real P-256/P-384 keys with
  * OpenSSL and sign with them, and can be told to fail the Nth call of a
@@ -35,6 +36,7 @@
 #include "certkeeper/keys/signer.h"
 #include "certkeeper/keys/tpm.h"
 #include "certkeeper/keys/tss2key.h"
+#include "keys/tss.h"
 
 /* ---- the fake TPM ------------------------------------------------------ */
 
@@ -88,8 +90,7 @@ static unsigned seed_hits;
 
 void __real_free(void *p);
 void __wrap_free(void *p);
-void __real_Esys_Free(void *p);
-void __wrap_Esys_Free(void *p);
+void fake_Esys_Free(void *p);
 
 static void
 find_seed(const void *p)
@@ -115,10 +116,10 @@ __wrap_free(void *p)
 }
 
 void
-__wrap_Esys_Free(void *p)
+fake_Esys_Free(void *p)
 {
 	find_seed(p);
-	__real_Esys_Free(p);
+	__real_free(p);		/* all ESAPI's Esys_Free does; not counted twice */
 }
 
 /* Records a misuse; the teardown fails the test if there was any. */
@@ -223,32 +224,32 @@ fake_reset(void)
 	fk.startup_rc = TPM2_RC_INITIALIZE;
 }
 
-TSS2_RC __wrap_Tss2_TctiLdr_Initialize(const char *, TSS2_TCTI_CONTEXT **);
-void __wrap_Tss2_TctiLdr_Finalize(TSS2_TCTI_CONTEXT **);
-TSS2_RC __wrap_Esys_Initialize(ESYS_CONTEXT **, TSS2_TCTI_CONTEXT *, TSS2_ABI_VERSION *);
-void __wrap_Esys_Finalize(ESYS_CONTEXT **);
-TSS2_RC __wrap_Esys_Startup(ESYS_CONTEXT *, TPM2_SU);
-TSS2_RC __wrap_Esys_TR_SetAuth(ESYS_CONTEXT *, ESYS_TR, TPM2B_AUTH const *);
-TSS2_RC __wrap_Esys_CreatePrimary(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR,
+TSS2_RC fake_Tss2_TctiLdr_Initialize(const char *, TSS2_TCTI_CONTEXT **);
+void fake_Tss2_TctiLdr_Finalize(TSS2_TCTI_CONTEXT **);
+TSS2_RC fake_Esys_Initialize(ESYS_CONTEXT **, TSS2_TCTI_CONTEXT *, TSS2_ABI_VERSION *);
+void fake_Esys_Finalize(ESYS_CONTEXT **);
+TSS2_RC fake_Esys_Startup(ESYS_CONTEXT *, TPM2_SU);
+TSS2_RC fake_Esys_TR_SetAuth(ESYS_CONTEXT *, ESYS_TR, TPM2B_AUTH const *);
+TSS2_RC fake_Esys_CreatePrimary(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR,
     const TPM2B_SENSITIVE_CREATE *, const TPM2B_PUBLIC *, const TPM2B_DATA *,
     const TPML_PCR_SELECTION *, ESYS_TR *, TPM2B_PUBLIC **, TPM2B_CREATION_DATA **,
     TPM2B_DIGEST **, TPMT_TK_CREATION **);
-TSS2_RC __wrap_Esys_Create(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR,
+TSS2_RC fake_Esys_Create(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR,
     const TPM2B_SENSITIVE_CREATE *, const TPM2B_PUBLIC *, const TPM2B_DATA *,
     const TPML_PCR_SELECTION *, TPM2B_PRIVATE **, TPM2B_PUBLIC **, TPM2B_CREATION_DATA **,
     TPM2B_DIGEST **, TPMT_TK_CREATION **);
-TSS2_RC __wrap_Esys_Load(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR,
+TSS2_RC fake_Esys_Load(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR,
     const TPM2B_PRIVATE *, const TPM2B_PUBLIC *, ESYS_TR *);
-TSS2_RC __wrap_Esys_Sign(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR,
+TSS2_RC fake_Esys_Sign(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR,
     const TPM2B_DIGEST *, const TPMT_SIG_SCHEME *, const TPMT_TK_HASHCHECK *,
     TPMT_SIGNATURE **);
-TSS2_RC __wrap_Esys_FlushContext(ESYS_CONTEXT *, ESYS_TR);
-TSS2_RC __wrap_Esys_TR_FromTPMPublic(ESYS_CONTEXT *, TPM2_HANDLE, ESYS_TR, ESYS_TR, ESYS_TR,
+TSS2_RC fake_Esys_FlushContext(ESYS_CONTEXT *, ESYS_TR);
+TSS2_RC fake_Esys_TR_FromTPMPublic(ESYS_CONTEXT *, TPM2_HANDLE, ESYS_TR, ESYS_TR, ESYS_TR,
     ESYS_TR *);
-TSS2_RC __wrap_Esys_TR_Close(ESYS_CONTEXT *, ESYS_TR *);
+TSS2_RC fake_Esys_TR_Close(ESYS_CONTEXT *, ESYS_TR *);
 
 TSS2_RC
-__wrap_Tss2_TctiLdr_Initialize(const char *conf, TSS2_TCTI_CONTEXT **ctx)
+fake_Tss2_TctiLdr_Initialize(const char *conf, TSS2_TCTI_CONTEXT **ctx)
 {
 	TSS2_RC rc = fake_call(F_TCTI_INIT);
 
@@ -261,7 +262,7 @@ __wrap_Tss2_TctiLdr_Initialize(const char *conf, TSS2_TCTI_CONTEXT **ctx)
 }
 
 void
-__wrap_Tss2_TctiLdr_Finalize(TSS2_TCTI_CONTEXT **ctx)
+fake_Tss2_TctiLdr_Finalize(TSS2_TCTI_CONTEXT **ctx)
 {
 	fake_call(F_TCTI_FIN);
 	if (fk.esys_open)
@@ -271,7 +272,7 @@ __wrap_Tss2_TctiLdr_Finalize(TSS2_TCTI_CONTEXT **ctx)
 }
 
 TSS2_RC
-__wrap_Esys_Initialize(ESYS_CONTEXT **esys, TSS2_TCTI_CONTEXT *tcti, TSS2_ABI_VERSION *abi)
+fake_Esys_Initialize(ESYS_CONTEXT **esys, TSS2_TCTI_CONTEXT *tcti, TSS2_ABI_VERSION *abi)
 {
 	TSS2_RC rc = fake_call(F_ESYS_INIT);
 
@@ -285,7 +286,7 @@ __wrap_Esys_Initialize(ESYS_CONTEXT **esys, TSS2_TCTI_CONTEXT *tcti, TSS2_ABI_VE
 }
 
 void
-__wrap_Esys_Finalize(ESYS_CONTEXT **esys)
+fake_Esys_Finalize(ESYS_CONTEXT **esys)
 {
 	int i;
 
@@ -299,7 +300,7 @@ __wrap_Esys_Finalize(ESYS_CONTEXT **esys)
 }
 
 TSS2_RC
-__wrap_Esys_Startup(ESYS_CONTEXT *esys, TPM2_SU su)
+fake_Esys_Startup(ESYS_CONTEXT *esys, TPM2_SU su)
 {
 	TSS2_RC rc = fake_call(F_STARTUP);
 
@@ -310,7 +311,7 @@ __wrap_Esys_Startup(ESYS_CONTEXT *esys, TPM2_SU su)
 }
 
 TSS2_RC
-__wrap_Esys_TR_SetAuth(ESYS_CONTEXT *esys, ESYS_TR h, TPM2B_AUTH const *auth)
+fake_Esys_TR_SetAuth(ESYS_CONTEXT *esys, ESYS_TR h, TPM2B_AUTH const *auth)
 {
 	TSS2_RC rc = fake_call(F_SETAUTH);
 
@@ -324,7 +325,7 @@ __wrap_Esys_TR_SetAuth(ESYS_CONTEXT *esys, ESYS_TR h, TPM2B_AUTH const *auth)
 }
 
 TSS2_RC
-__wrap_Esys_CreatePrimary(ESYS_CONTEXT *esys, ESYS_TR hierarchy, ESYS_TR s1, ESYS_TR s2,
+fake_Esys_CreatePrimary(ESYS_CONTEXT *esys, ESYS_TR hierarchy, ESYS_TR s1, ESYS_TR s2,
     ESYS_TR s3, const TPM2B_SENSITIVE_CREATE *sens, const TPM2B_PUBLIC *tmpl,
     const TPM2B_DATA *outside, const TPML_PCR_SELECTION *pcrs, ESYS_TR *obj,
     TPM2B_PUBLIC **outpub, TPM2B_CREATION_DATA **cdata, TPM2B_DIGEST **chash,
@@ -378,7 +379,7 @@ fake_keygen(TPMI_ECC_CURVE curve, TPMS_ECC_POINT *pt)
 }
 
 TSS2_RC
-__wrap_Esys_Create(ESYS_CONTEXT *esys, ESYS_TR parent, ESYS_TR s1, ESYS_TR s2, ESYS_TR s3,
+fake_Esys_Create(ESYS_CONTEXT *esys, ESYS_TR parent, ESYS_TR s1, ESYS_TR s2, ESYS_TR s3,
     const TPM2B_SENSITIVE_CREATE *sens, const TPM2B_PUBLIC *tmpl, const TPM2B_DATA *outside,
     const TPML_PCR_SELECTION *pcrs, TPM2B_PRIVATE **outpriv, TPM2B_PUBLIC **outpub,
     TPM2B_CREATION_DATA **cdata, TPM2B_DIGEST **chash, TPMT_TK_CREATION **ticket)
@@ -413,7 +414,7 @@ __wrap_Esys_Create(ESYS_CONTEXT *esys, ESYS_TR parent, ESYS_TR s1, ESYS_TR s2, E
 }
 
 TSS2_RC
-__wrap_Esys_Load(ESYS_CONTEXT *esys, ESYS_TR parent, ESYS_TR s1, ESYS_TR s2, ESYS_TR s3,
+fake_Esys_Load(ESYS_CONTEXT *esys, ESYS_TR parent, ESYS_TR s1, ESYS_TR s2, ESYS_TR s3,
     const TPM2B_PRIVATE *priv, const TPM2B_PUBLIC *pub, ESYS_TR *obj)
 {
 	TSS2_RC rc = fake_call(F_LOAD);
@@ -431,7 +432,7 @@ __wrap_Esys_Load(ESYS_CONTEXT *esys, ESYS_TR parent, ESYS_TR s1, ESYS_TR s2, ESY
 }
 
 TSS2_RC
-__wrap_Esys_Sign(ESYS_CONTEXT *esys, ESYS_TR keyh, ESYS_TR s1, ESYS_TR s2, ESYS_TR s3,
+fake_Esys_Sign(ESYS_CONTEXT *esys, ESYS_TR keyh, ESYS_TR s1, ESYS_TR s2, ESYS_TR s3,
     const TPM2B_DIGEST *digest, const TPMT_SIG_SCHEME *scheme,
     const TPMT_TK_HASHCHECK *ticket, TPMT_SIGNATURE **sig)
 {
@@ -485,7 +486,7 @@ __wrap_Esys_Sign(ESYS_CONTEXT *esys, ESYS_TR keyh, ESYS_TR s1, ESYS_TR s2, ESYS_
 }
 
 TSS2_RC
-__wrap_Esys_FlushContext(ESYS_CONTEXT *esys, ESYS_TR h)
+fake_Esys_FlushContext(ESYS_CONTEXT *esys, ESYS_TR h)
 {
 	TSS2_RC rc = fake_call(F_FLUSH);
 	int i;
@@ -504,7 +505,7 @@ __wrap_Esys_FlushContext(ESYS_CONTEXT *esys, ESYS_TR h)
 }
 
 TSS2_RC
-__wrap_Esys_TR_FromTPMPublic(ESYS_CONTEXT *esys, TPM2_HANDLE handle, ESYS_TR s1, ESYS_TR s2,
+fake_Esys_TR_FromTPMPublic(ESYS_CONTEXT *esys, TPM2_HANDLE handle, ESYS_TR s1, ESYS_TR s2,
     ESYS_TR s3, ESYS_TR *obj)
 {
 	TSS2_RC rc = fake_call(F_FROMPUB);
@@ -518,7 +519,7 @@ __wrap_Esys_TR_FromTPMPublic(ESYS_CONTEXT *esys, TPM2_HANDLE handle, ESYS_TR s1,
 }
 
 TSS2_RC
-__wrap_Esys_TR_Close(ESYS_CONTEXT *esys, ESYS_TR *h)
+fake_Esys_TR_Close(ESYS_CONTEXT *esys, ESYS_TR *h)
 {
 	TSS2_RC rc = fake_call(F_TRCLOSE);
 	int i;
@@ -1321,6 +1322,29 @@ test_private_blob_wiped(void **state)
 	assert_int_equal(seed_hits, 0);
 }
 
+/* The fake TPM, as keys/tpm.c sees the TPM stack. */
+static const struct ck_tss fake_tss = {
+	.Tss2_TctiLdr_Initialize = fake_Tss2_TctiLdr_Initialize,
+	.Tss2_TctiLdr_Finalize = fake_Tss2_TctiLdr_Finalize,
+	.Esys_Initialize = fake_Esys_Initialize,
+	.Esys_Finalize = fake_Esys_Finalize,
+	.Esys_Startup = fake_Esys_Startup,
+	.Esys_TR_SetAuth = fake_Esys_TR_SetAuth,
+	.Esys_TR_FromTPMPublic = fake_Esys_TR_FromTPMPublic,
+	.Esys_TR_Close = fake_Esys_TR_Close,
+	.Esys_CreatePrimary = fake_Esys_CreatePrimary,
+	.Esys_Create = fake_Esys_Create,
+	.Esys_Load = fake_Esys_Load,
+	.Esys_Sign = fake_Esys_Sign,
+	.Esys_FlushContext = fake_Esys_FlushContext,
+	.Esys_Free = fake_Esys_Free,
+	.Tss2_MU_TPM2B_PUBLIC_Marshal = Tss2_MU_TPM2B_PUBLIC_Marshal,
+	.Tss2_MU_TPM2B_PUBLIC_Unmarshal = Tss2_MU_TPM2B_PUBLIC_Unmarshal,
+	.Tss2_MU_TPM2B_PRIVATE_Marshal = Tss2_MU_TPM2B_PRIVATE_Marshal,
+	.Tss2_MU_TPM2B_PRIVATE_Unmarshal = Tss2_MU_TPM2B_PRIVATE_Unmarshal,
+	.Tss2_RC_Decode = Tss2_RC_Decode,
+};
+
 int
 main(void)
 {
@@ -1349,5 +1373,6 @@ main(void)
 	};
 
 	srand((unsigned)getpid());
+	ck_tss_use(&fake_tss);
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }
