@@ -642,6 +642,17 @@ test_pending_authz_answered(void **state)
 	ck_acme_free(a);
 }
 
+/* A pending authorization answered and valid, then a finalize the CA finds too early. */
+static void
+script_finalize_not_ready(void)
+{
+	script_pending_authz();
+	step("POST", U_AUTHZ1, 200, "{\"status\":\"valid\",\"identifier\":{\"type\":\"dns\","
+	    "\"value\":\"a.example\"}}", NULL);
+	step("POST", U_FINALIZE, 403, "{\"type\":\"urn:ietf:params:acme:error:orderNotReady\","
+	    "\"detail\":\"order is pending\"}", NULL);
+}
+
 /*
  * Broken: finalize is not sent straight after the last valid authorization
  * (the order fetched first: one request more), or a CA that answers it
@@ -658,11 +669,7 @@ test_finalize_early_not_ready(void **state)
 	int port = ck_test_free_port();
 
 	assert_int_equal(ck_http01_solver_new(port, &resp), 0);
-	script_pending_authz();
-	step("POST", U_AUTHZ1, 200, "{\"status\":\"valid\",\"identifier\":{\"type\":\"dns\","
-	    "\"value\":\"a.example\"}}", NULL);
-	step("POST", U_FINALIZE, 403, "{\"type\":\"urn:ietf:params:acme:error:orderNotReady\","
-	    "\"detail\":\"order is pending\"}", NULL);
+	script_finalize_not_ready();
 	step("POST", U_ORDER, 200, "{\"status\":\"pending\"}", NULL)->retry_after = xstrdup("0");
 	step("POST", U_ORDER, 200, ORDER_READY, NULL);
 	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
@@ -687,11 +694,7 @@ test_finalize_early_order_invalid(void **state)
 	int port = ck_test_free_port();
 
 	assert_int_equal(ck_http01_solver_new(port, &resp), 0);
-	script_pending_authz();
-	step("POST", U_AUTHZ1, 200, "{\"status\":\"valid\",\"identifier\":{\"type\":\"dns\","
-	    "\"value\":\"a.example\"}}", NULL);
-	step("POST", U_FINALIZE, 403, "{\"type\":\"urn:ietf:params:acme:error:orderNotReady\","
-	    "\"detail\":\"order is pending\"}", NULL);
+	script_finalize_not_ready();
 	step("POST", U_ORDER, 200, "{\"status\":\"invalid\",\"error\":{\"type\":"
 	    "\"urn:ietf:params:acme:error:unauthorized\",\"detail\":\"account deactivated\"}}",
 	    NULL);
