@@ -1,7 +1,7 @@
 #!/bin/bash
 # tpm_errors.sh: TPM keys on P-384 and with key_reuse, and the TPM errors an
 # operator meets, on a real (software) TPM: a wrong owner password, a key
-# file from another TPM, a TPM that cannot be reached.  Each failure exits
+# file from another TPM, a TPM that cannot be reached, no TPM stack.  Each failure exits
 # 1, names its cause, leaves the installed certificate as it was and leaves
 # no object behind in the TPM.
 set -euo pipefail
@@ -92,3 +92,15 @@ assert_eq failure "$(json_get "$s" '.certificates[0].last_result')" "last_result
 assert_contains "$(json_get "$s" '.certificates[0].last_error')" "TCTI" "last_error"
 assert_eq tpm "$(json_get "$s" '.certificates[0].last_error_class')" "last_error_class"
 note "unreachable TPM: refused, named"
+
+# 6. No TPM stack (a device image without tpm2-tss; keys/tss.c opens it on
+# first use): the library and its package named, nothing changed.
+mkdir -p "$T/no-tss"
+echo "not a library" >"$T/no-tss/libtss2-esys.so.0"
+LD_LIBRARY_PATH=$T/no-tss run_ck 1 -c "$conf" renew --force
+assert_contains "$(cat "$ERR")" "cannot load the TPM library libtss2-esys.so.0" \
+	"stderr without the TPM stack"
+assert_contains "$(cat "$ERR")" "install libtss2-esys-3.0.2-0, or use software keys" \
+	"stderr without the TPM stack"
+unchanged "a missing TPM stack"
+note "no TPM stack: refused, the library and its package named"
