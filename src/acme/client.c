@@ -212,7 +212,10 @@ ck_acme_set_pacing(struct ck_acme *a, int64_t max_ms)
 	a->pace_max_ms = max_ms > 0 ? max_ms : 0;
 }
 
-/* A pause uniform in [0, min(pace_max_ms, CK_ACME_PACE_CAP_MS)]: clients that waited together go on apart. */
+/*
+ * A pause uniform in [0, min(pace_max_ms, CK_ACME_PACE_CAP_MS)]: clients
+ * that waited together go on apart.
+ */
 static int64_t
 pause_ms(const struct ck_acme *a)
 {

@@ -297,28 +297,56 @@ account_file(struct ck_store *st, const char *directory_url, const char *file, c
 	return rc;
 }
 
-int
-ck_store_account_save_key(struct ck_store *st, const char *directory_url,
-    const char *key_pem, size_t key_len)
+/*
+ * Writes key_pem as file name in the account directory of directory_url
+ * and removes the file of the other key type (other): after the write when
+ * other_last (never no key, never two), before it otherwise.
+ */
+static int
+save_key_file(struct ck_store *st, const char *directory_url, const char *name,
+    const char *other, const char *key_pem, size_t key_len, int other_last)
 {
-	const char *name = ck_store_key_file_name(key_pem, key_len);
-	const char *other = strcmp(name, CK_STORE_KEY_FILE) == 0 ? CK_STORE_TPM_KEY_FILE :
-	    CK_STORE_KEY_FILE;
 	char *path = NULL, *stale = NULL;
 	int rc = -1;
 
 	if (account_file(st, directory_url, name, &path) == -1 ||
-	    ck_store_write_file(path, key_pem, key_len, 0600) == -1)
+	    (stale = ckst_path("%.*s%s", (int)(strlen(path) - strlen(name)), path, other)) == NULL)
 		goto out;
-	/* Only now that the new key is durable may the other name go: never no key, never two. */
-	if ((stale = ckst_path("%.*s%s", (int)(strlen(path) - strlen(name)), path, other)) == NULL ||
-	    ckst_remove_file(stale) == -1)
+	if (!other_last && ckst_remove_file(stale) == -1)
+		goto out;
+	if (ck_store_write_file(path, key_pem, key_len, 0600) == -1)
+		goto out;
+	if (other_last && ckst_remove_file(stale) == -1)
 		goto out;
 	rc = 0;
 out:
 	free(stale);
 	free(path);
 	return rc;
+}
+
+/* Removes file in the account directory of directory_url (gone afterwards either way). */
+static int
+remove_account_file(struct ck_store *st, const char *directory_url, const char *file)
+{
+	char *path = NULL;
+	int rc = -1;
+
+	if (account_file(st, directory_url, file, &path) == 0)
+		rc = ckst_remove_file(path);
+	free(path);
+	return rc;
+}
+
+int
+ck_store_account_save_key(struct ck_store *st, const char *directory_url,
+    const char *key_pem, size_t key_len)
+{
+	const char *name = ck_store_key_file_name(key_pem, key_len);
+
+	/* Only once the new key is durable may the other name go: never no key, never two. */
+	return save_key_file(st, directory_url, name, strcmp(name, CK_STORE_KEY_FILE) == 0 ?
+	    CK_STORE_TPM_KEY_FILE : CK_STORE_KEY_FILE, key_pem, key_len, 1);
 }
 
 int
@@ -345,15 +373,7 @@ out:
 int
 ck_store_account_forget_url(struct ck_store *st, const char *directory_url)
 {
-	char *path = NULL;
-	int rc = -1;
-
-	if (account_file(st, directory_url, "url", &path) == -1)
-		goto out;
-	rc = ckst_remove_file(path);
-out:
-	free(path);
-	return rc;
+	return remove_account_file(st, directory_url, "url");
 }
 
 int
@@ -361,20 +381,9 @@ ck_store_account_save_new_key(struct ck_store *st, const char *directory_url,
     const char *key_pem, size_t key_len)
 {
 	const char *name = new_key_name(key_pem, key_len);
-	const char *other = strcmp(name, CK_STORE_NEW_KEY_FILE) == 0 ? CK_STORE_NEW_TPM_KEY_FILE :
-	    CK_STORE_NEW_KEY_FILE;
-	char *path = NULL, *stale = NULL;
-	int rc = -1;
 
-	if (account_file(st, directory_url, name, &path) == -1 ||
-	    (stale = ckst_path("%.*s%s", (int)(strlen(path) - strlen(name)), path, other)) == NULL ||
-	    ckst_remove_file(stale) == -1 || ck_store_write_file(path, key_pem, key_len, 0600) == -1)
-		goto out;
-	rc = 0;
-out:
-	free(stale);
-	free(path);
-	return rc;
+	return save_key_file(st, directory_url, name, strcmp(name, CK_STORE_NEW_KEY_FILE) == 0 ?
+	    CK_STORE_NEW_TPM_KEY_FILE : CK_STORE_NEW_KEY_FILE, key_pem, key_len, 0);
 }
 
 int
@@ -408,18 +417,6 @@ ck_store_account_commit_new_key(struct ck_store *st, const char *directory_url)
 	return rc;
 }
 
-/* Removes file in the account directory of directory_url (gone afterwards either way). */
-static int
-remove_account_file(struct ck_store *st, const char *directory_url, const char *file)
-{
-	char *path = NULL;
-	int rc = -1;
-
-	if (account_file(st, directory_url, file, &path) == 0)
-		rc = ckst_remove_file(path);
-	free(path);
-	return rc;
-}
 
 int
 ck_store_account_drop_new_key(struct ck_store *st, const char *directory_url)
