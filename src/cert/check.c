@@ -457,25 +457,6 @@ ck_cert_info_covering(const char *pem, size_t len, char *const *domains, size_t 
 	return rc;
 }
 
-int
-ck_cert_covers(const char *pem, size_t len, char *const *domains, size_t ndomains)
-{
-	X509 *x;
-	int rc;
-
-	if ((x = first_cert(pem, len)) == NULL)
-		return -1;
-	/* A certificate whose key does not decode serves no name: it is unreadable. */
-	if (X509_get0_pubkey(x) == NULL) {
-		ck_error_ssl("certificate: unreadable public key");
-		rc = -1;
-	} else {
-		rc = covers_all(x, domains, ndomains);
-	}
-	X509_free(x);
-	return rc;
-}
-
 void
 ck_cert_info_clear(struct ck_cert_info *i)
 {

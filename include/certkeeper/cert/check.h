@@ -47,18 +47,13 @@ struct ck_cert_info {
 int ck_cert_info(const char *pem, size_t len, struct ck_cert_info *out);
 /*
  * ck_cert_info, and from the same parse (each costs OpenSSL 3.0 a decoder
- * setup for the key) *covered: 1 when its key decodes and it covers every
- * one of the domains (as ck_cert_covers), else 0.
+ * setup for the key) *covered: 1 when its key decodes and its
+ * subjectAltName covers every one of the domains, else 0 (a key that does
+ * not decode serves no name).  *covered is untouched on failure.
  */
 int ck_cert_info_covering(const char *pem, size_t len, char *const *domains, size_t ndomains,
     struct ck_cert_info *out, int *covered);
 
-/*
- * Whether the first certificate of a PEM text covers every domain in its
- * subjectAltName: 1 yes, 0 no, -1 unreadable, including a public key that
- * does not decode (reported).
- */
-int ck_cert_covers(const char *pem, size_t len, char *const *domains, size_t ndomains);
 /* Frees what ck_cert_info filled in and zeroes i (NULL is fine). */
 void ck_cert_info_clear(struct ck_cert_info *i);
 
