@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "certkeeper/keys/csr.h"
+#include "certkeeper/keys/ecder.h"
 #include "certkeeper/util/ip.h"
 #include "certkeeper/util/log.h"
 
@@ -202,7 +203,7 @@ ck_csr_build(struct ck_signer *s, char *const *domains, size_t ndomains,
 	X509_NAME *subject;
 	unsigned char *buf = NULL, *p;
 	size_t i;
-	int len, rc = -1;
+	int len, set, rc = -1;
 
 	if (ndomains == 0) {
 		ck_error("cannot build a CSR without any domain");
@@ -233,7 +234,10 @@ ck_csr_build(struct ck_signer *s, char *const *domains, size_t ndomains,
 	}
 	if (add_san(req, domains, ndomains) != 0)
 		goto out;
-	if (X509_REQ_set_pubkey(req, s->pub) != 1) {
+	/* An EC key through keys/ecder.c (no encoder and decoder set up), others by OpenSSL. */
+	if ((set = ck_ec_spki_set(X509_REQ_get_X509_PUBKEY(req), s->pub)) < 0)
+		goto out;
+	if (set == 0 && X509_REQ_set_pubkey(req, s->pub) != 1) {
 		ck_error_ssl("X509_REQ_set_pubkey");
 		goto out;
 	}

@@ -16,6 +16,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "certkeeper/keys/ecder.h"
 #include "certkeeper/keys/soft.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/util/pem.h"
@@ -270,14 +271,21 @@ int
 ck_soft_key_to_pem(EVP_PKEY *pkey, char **pem, size_t *pemlen)
 {
 	BIO *bio = NULL;
-	int rc = -1;
+	int written, rc = -1;
 
 	if ((bio = BIO_new(BIO_s_mem())) == NULL) {
 		ck_error_ssl("BIO_new");
 		goto out;
 	}
-	/* OpenSSL 3 writes PKCS#8 ("PRIVATE KEY") here. */
-	if (PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) != 1) {
+	/*
+	 * PKCS#8 ("PRIVATE KEY"): an EC key through keys/ecder.c, which writes
+	 * what OpenSSL 3's encoder would without setting one up; others (RSA)
+	 * through the encoder.
+	 */
+	if ((written = ck_ec_pkcs8_write(bio, pkey)) < 0)
+		goto out;
+	if (written == 0 &&
+	    PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) != 1) {
 		ck_error_ssl("PEM_write_bio_PrivateKey");
 		goto out;
 	}
