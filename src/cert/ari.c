@@ -10,17 +10,15 @@
 #include <string.h>
 
 #include <openssl/asn1.h>
-#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "certkeeper/cert/ari.h"
+#include "certkeeper/cert/memo.h"
 #include "certkeeper/util/b64.h"
 #include "certkeeper/util/log.h"
-#include "certkeeper/util/pem.h"
 
 static const char b64url_chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -84,15 +82,10 @@ ck_ari_cert_id(const char *pem, size_t len, char **id)
 	char *akipart = NULL, *serialpart = NULL, *out = NULL, serial[128];
 	size_t off = 0, n = 0, akilen, outlen;
 	X509 *x = NULL;
-	BIO *bio = NULL;
 	int rc = -1;
 
 	*id = NULL;
-	if (len > INT_MAX || (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		ck_error_ssl("BIO_new_mem_buf");
-		goto out;
-	}
-	if ((x = PEM_read_bio_X509(bio, NULL, ck_pem_no_passphrase, NULL)) == NULL) {
+	if ((x = ck_cert_memo_first(pem, len)) == NULL) {
 		ck_error_ssl("ARI certificate identifier: cannot read a certificate");
 		goto out;
 	}
@@ -134,7 +127,6 @@ out:
 	free(serialpart);
 	OPENSSL_free(der);
 	X509_free(x);
-	BIO_free(bio);
 	return rc;
 }
 

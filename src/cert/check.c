@@ -21,6 +21,7 @@
 
 #include "certkeeper/util/time.h"
 #include "certkeeper/cert/check.h"
+#include "certkeeper/cert/memo.h"
 #include "certkeeper/util/ip.h"
 #include "certkeeper/keys/soft.h"
 #include "certkeeper/util/log.h"
@@ -339,6 +340,8 @@ ck_chain_check(const char *pem, size_t len, const EVP_PKEY *key,
 	    certs_pem(certs, 0, 1, &c.cert, &c.cert_len) != 0 ||
 	    certs_pem(certs, 1, n, &c.chain, &c.chain_len) != 0)
 		goto out;
+	/* Once installed, c.cert is read back (plan, ARI, metrics): no need to parse it again. */
+	ck_cert_memo_put(c.cert, c.cert_len, leaf);
 	if ((c.fullchain = malloc(c.cert_len + c.chain_len + 1)) == NULL) {
 		ck_error("out of memory joining the certificate chain");
 		goto out;
@@ -377,20 +380,14 @@ ssl_reason(void)
 	return r != NULL ? r : "no OpenSSL error recorded";
 }
 
-/* The first certificate of a PEM text, or NULL (reported). */
+/* The first certificate of a PEM text (parsed once a process: cert/memo.h), or NULL (reported). */
 static X509 *
 first_cert(const char *pem, size_t len)
 {
-	BIO *bio = NULL;
-	X509 *x = NULL;
+	X509 *x;
 
-	if (len > INT_MAX || (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		ck_error_ssl("BIO_new_mem_buf");
-		return NULL;
-	}
-	if ((x = PEM_read_bio_X509(bio, NULL, ck_pem_no_passphrase, NULL)) == NULL)
+	if ((x = ck_cert_memo_first(pem, len)) == NULL)
 		ck_error_ssl("cannot read a certificate");
-	BIO_free(bio);
 	return x;
 }
 

@@ -19,6 +19,7 @@
 #include <openssl/x509v3.h>
 
 #include "certkeeper/cert/check.h"
+#include "certkeeper/cert/memo.h"
 #include "certkeeper/keys/soft.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/util/time.h"
@@ -641,6 +642,81 @@ test_cert_info_covering(void **state)
 	free(ip);
 }
 
+/*
+ * The memo gives back the X509 it parsed for the very same text, and what
+ * was put for a text; any other text (one byte more), a text pushed out by
+ * four others, or one too large to keep is parsed afresh; a failure is not
+ * kept: else a pass parses the installed certificate four times, or worse,
+ * reads a changed file as the old one.
+ */
+static void
+test_memo(void **state)
+{
+	struct fixture *f = *state;
+	X509 *leaf = issue(f->leafkey, NULL, "DNS:a.example.org", NOW - DAY, NOW + DAY, "2a", 0,
+	    &f->inter);
+	char *lp = pem_of(leaf), *ip = pem_of(f->inter.cert), *more = cat(lp, "\n", NULL, NULL);
+	char *big, *texts[4];
+	X509 *a, *b;
+	size_t i, n;
+
+	ck_cert_memo_clear();
+	assert_non_null(a = ck_cert_memo_first(lp, strlen(lp)));
+	assert_non_null(b = ck_cert_memo_first(lp, strlen(lp)));
+	assert_ptr_equal(a, b);
+	X509_free(b);
+	assert_non_null(b = ck_cert_memo_first(more, strlen(more)));
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(X509_cmp(a, b), 0);
+	X509_free(b);
+
+	/* What the chain check puts is what the next read of that text gets. */
+	ck_cert_memo_put(ip, strlen(ip), leaf);
+	assert_non_null(b = ck_cert_memo_first(ip, strlen(ip)));
+	assert_ptr_equal(b, leaf);
+	X509_free(b);
+
+	/* Four more texts push the first one out. */
+	for (i = 0; i < 4; i++) {
+		texts[i] = malloc(strlen(lp) + i + 2);
+		assert_non_null(texts[i]);
+		memcpy(texts[i], lp, strlen(lp));
+		memset(texts[i] + strlen(lp), '\n', i + 1);
+		texts[i][strlen(lp) + i + 1] = '\0';
+		assert_non_null(b = ck_cert_memo_first(texts[i], strlen(texts[i])));
+		X509_free(b);
+	}
+	assert_non_null(b = ck_cert_memo_first(lp, strlen(lp)));
+	assert_ptr_not_equal(a, b);
+	X509_free(a);
+	X509_free(b);
+	for (i = 0; i < 4; i++)
+		free(texts[i]);
+
+	/* Too large to keep: parsed each time. */
+	n = strlen(lp) + 20000;
+	assert_non_null(big = malloc(n + 1));
+	memcpy(big, lp, strlen(lp));
+	memset(big + strlen(lp), '\n', 20000);
+	big[n] = '\0';
+	assert_non_null(a = ck_cert_memo_first(big, n));
+	assert_non_null(b = ck_cert_memo_first(big, n));
+	assert_ptr_not_equal(a, b);
+	X509_free(a);
+	X509_free(b);
+	free(big);
+
+	assert_null(ck_cert_memo_first("nothing here", 12));
+	ERR_clear_error();
+	assert_null(ck_cert_memo_first("nothing here", 12));
+	ERR_clear_error();
+	ck_cert_memo_clear();
+	X509_free(leaf);
+	free(lp);
+	free(ip);
+	free(more);
+}
+
 /* ck_key_type_of has no key to classify when a certificate's key did not decode. */
 static void
 test_key_type_of_null(void **state)
@@ -707,6 +783,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cert_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_info_bad_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_info_covering, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memo, setup, teardown),
 		cmocka_unit_test(test_key_type_of_null),
 		cmocka_unit_test(test_time_rfc3339),
 		cmocka_unit_test_setup_teardown(test_far_dates, setup, teardown),
