@@ -10,7 +10,9 @@
  *   length, no parameters (they are in the algorithm), and the public point
  *   unless the key says not to include it.
  * A key with explicit curve parameters, or compressed points, is not handled
- * here (0).
+ * here (0).  Reading goes the other way: an ECPrivateKey in a PrivateKeyInfo
+ * becomes a key through the key manager (EVP_PKEY_fromdata, which checks the
+ * point is on the curve), with no decoder set up.
  */
 #include <string.h>
 
@@ -20,6 +22,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 
 #include "certkeeper/keys/ecder.h"
@@ -191,5 +194,78 @@ ck_ec_pkcs8_write(BIO *out, const EVP_PKEY *key)
 out:
 	OPENSSL_clear_free(der, der_len > 0 ? (size_t)der_len : 0);
 	PKCS8_PRIV_KEY_INFO_free(p8);
+	return rc;
+}
+
+/*
+ * The key in an ECPrivateKey on curve nid: its scalar and its public point
+ * through the key manager.  Returns 1 with *out set, 0 when v says other
+ * parameters than nid or has no public key (the caller's decoder derives
+ * one), -1 when the key manager refuses it (an off-curve point).
+ */
+static int
+from_ec_private_key(const CK_EC_PRIVATE_KEY *v, int nid, EVP_PKEY **out)
+{
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	BIGNUM *priv = NULL;
+	const char *group = OBJ_nid2sn(nid);
+	int rc = 0;
+
+	if (v->version != 1 || v->public_key == NULL || group == NULL ||
+	    (v->parameters != NULL && OBJ_obj2nid(v->parameters) != nid))
+		return 0;
+	rc = -1;
+	if ((priv = BN_secure_new()) == NULL ||
+	    BN_bin2bn(ASN1_STRING_get0_data(v->private_key), ASN1_STRING_length(v->private_key),
+	    priv) == NULL ||
+	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+	    ASN1_STRING_get0_data(v->public_key), (size_t)ASN1_STRING_length(v->public_key)) != 1 ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_KEYPAIR, params) != 1)
+		goto out;
+	rc = 1;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	/* The scalar went in the "secure" part (priv is secure), which OSSL_PARAM_free wipes. */
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(priv);
+	return rc;
+}
+
+int
+ck_ec_pkcs8_key(const PKCS8_PRIV_KEY_INFO *p8, EVP_PKEY **out)
+{
+	const ASN1_OBJECT *alg;
+	const X509_ALGOR *algor;
+	const unsigned char *der, *p;
+	const void *pval;
+	CK_EC_PRIVATE_KEY *v = NULL;
+	int len, ptype, rc;
+
+	if (PKCS8_pkey_get0(&alg, &der, &len, &algor, p8) != 1 ||
+	    OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey)
+		return 0;
+	X509_ALGOR_get0(NULL, &ptype, &pval, algor);
+	if (ptype != V_ASN1_OBJECT || OBJ_obj2nid(pval) == NID_undef)
+		return 0;
+	p = der;
+	if ((v = (CK_EC_PRIVATE_KEY *)ASN1_item_d2i(NULL, &p, len,
+	    ASN1_ITEM_rptr(CK_EC_PRIVATE_KEY))) == NULL || p != der + len) {
+		rc = -1;
+		goto out;
+	}
+	rc = from_ec_private_key(v, OBJ_obj2nid(pval), out);
+out:
+	if (v != NULL)
+		OPENSSL_cleanse(v->private_key->data, (size_t)v->private_key->length);
+	ASN1_item_free((ASN1_VALUE *)v, ASN1_ITEM_rptr(CK_EC_PRIVATE_KEY));
 	return rc;
 }

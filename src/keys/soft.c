@@ -329,6 +329,13 @@ read_pkcs8(const char *pem, size_t pemlen, EVP_PKEY **out)
 	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, derlen)) == NULL ||
 	    PKCS8_pkey_get0(&alg, NULL, NULL, NULL, p8) != 1)
 		goto out;
+	/* An EC key through the key manager (keys/ecder.c): no decoder at all. */
+	if (ck_ec_pkcs8_key(p8, &pkey) == 1) {
+		*out = pkey;
+		pkey = NULL;
+		rc = 0;
+		goto out;
+	}
 	switch (OBJ_obj2nid(alg)) {
 	case NID_X9_62_id_ecPublicKey:
 		type = "EC";

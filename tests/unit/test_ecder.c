@@ -1,7 +1,8 @@
 /*
  * test_ecder.c: keys/ecder.c writes, for EC keys on named curves, exactly
  * the bytes OpenSSL's own encoders write (PEM_write_bio_PrivateKey,
- * i2d_PUBKEY), and leaves every other key to them.
+ * i2d_PUBKEY), reads back what they write as the same key, and leaves every
+ * other key to them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,9 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -207,6 +210,116 @@ test_others_left(void **state)
 	BIO_free(out);
 }
 
+/* OpenSSL's PKCS#8 of key, parsed. */
+static PKCS8_PRIV_KEY_INFO *
+pkcs8_of(const EVP_PKEY *key)
+{
+	PKCS8_PRIV_KEY_INFO *p8;
+
+	assert_non_null(p8 = EVP_PKEY2PKCS8(key));
+	return p8;
+}
+
+/* What OpenSSL writes is read back as the same key pair, which writes the same bytes again. */
+static void
+test_read_back(void **state)
+{
+	BIO *a, *b;
+	PKCS8_PRIV_KEY_INFO *p8;
+	EVP_PKEY *k, *back;
+	size_t c;
+	int i;
+
+	(void)state;
+	for (c = 0; c < sizeof(curves) / sizeof(curves[0]); c++)
+		for (i = 0; i < KEYS / 4; i++) {
+			assert_non_null(k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[c]));
+			p8 = pkcs8_of(k);
+			back = NULL;
+			assert_int_equal(ck_ec_pkcs8_key(p8, &back), 1);
+			assert_int_equal(EVP_PKEY_eq(k, back), 1);
+			assert_non_null(a = BIO_new(BIO_s_mem()));
+			assert_non_null(b = BIO_new(BIO_s_mem()));
+			assert_int_equal(PEM_write_bio_PrivateKey(a, k, NULL, NULL, 0, NULL, NULL), 1);
+			assert_int_equal(PEM_write_bio_PrivateKey(b, back, NULL, NULL, 0, NULL, NULL),
+			    1);
+			assert_bio_equal(a, b);
+			BIO_free(a);
+			BIO_free(b);
+			PKCS8_PRIV_KEY_INFO_free(p8);
+			EVP_PKEY_free(back);
+			EVP_PKEY_free(k);
+		}
+}
+
+/*
+ * Left to OpenSSL's decoder (0): an RSA key, an ECPrivateKey without its
+ * public point.  Refused (-1): a point off the curve, a P-384 key said to be
+ * on P-256, bytes after the ECPrivateKey.
+ */
+static void
+test_read_others(void **state)
+{
+	PKCS8_PRIV_KEY_INFO *p8, *wrapped;
+	EVP_PKEY *k, *back = NULL;
+	const unsigned char *inner;
+	unsigned char *copy, *pt;
+	int len;
+
+	(void)state;
+	assert_non_null(k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048));
+	p8 = pkcs8_of(k);
+	assert_int_equal(ck_ec_pkcs8_key(p8, &back), 0);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	EVP_PKEY_free(k);
+
+	assert_non_null(k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+	assert_int_equal(EVP_PKEY_set_int_param(k, OSSL_PKEY_PARAM_EC_INCLUDE_PUBLIC, 0), 1);
+	p8 = pkcs8_of(k);
+	assert_int_equal(ck_ec_pkcs8_key(p8, &back), 0);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	EVP_PKEY_free(k);
+	assert_null(back);
+
+	/* The point's last byte changed: off the curve. */
+	assert_non_null(k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+	p8 = pkcs8_of(k);
+	assert_int_equal(PKCS8_pkey_get0(NULL, &inner, &len, NULL, p8), 1);
+	pt = (unsigned char *)inner + len - 1;
+	*pt ^= 0x01;
+	assert_int_equal(ck_ec_pkcs8_key(p8, &back), -1);
+	assert_null(back);
+
+	/* Two bytes more after the ECPrivateKey. */
+	*pt ^= 0x01;
+	assert_non_null(copy = OPENSSL_malloc((size_t)len + 2));
+	memcpy(copy, inner, (size_t)len);
+	copy[len] = 0x05;
+	copy[len + 1] = 0x00;
+	assert_non_null(wrapped = PKCS8_PRIV_KEY_INFO_new());
+	assert_int_equal(PKCS8_pkey_set0(wrapped, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), 0,
+	    V_ASN1_OBJECT, OBJ_nid2obj(NID_X9_62_prime256v1), copy, len + 2), 1);
+	assert_int_equal(ck_ec_pkcs8_key(wrapped, &back), -1);
+	PKCS8_PRIV_KEY_INFO_free(wrapped);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	EVP_PKEY_free(k);
+
+	/* A P-384 ECPrivateKey under a P-256 algorithm. */
+	assert_non_null(k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"));
+	p8 = pkcs8_of(k);
+	assert_int_equal(PKCS8_pkey_get0(NULL, &inner, &len, NULL, p8), 1);
+	assert_non_null(copy = OPENSSL_memdup(inner, (size_t)len));
+	assert_non_null(wrapped = PKCS8_PRIV_KEY_INFO_new());
+	assert_int_equal(PKCS8_pkey_set0(wrapped, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), 0,
+	    V_ASN1_OBJECT, OBJ_nid2obj(NID_X9_62_prime256v1), copy, len), 1);
+	assert_int_equal(ck_ec_pkcs8_key(wrapped, &back), -1);
+	assert_null(back);
+	PKCS8_PRIV_KEY_INFO_free(wrapped);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	EVP_PKEY_free(k);
+	ERR_clear_error();
+}
+
 int
 main(void)
 {
@@ -215,6 +328,8 @@ main(void)
 		cmocka_unit_test(test_short_scalar_padded),
 		cmocka_unit_test(test_key_options),
 		cmocka_unit_test(test_others_left),
+		cmocka_unit_test(test_read_back),
+		cmocka_unit_test(test_read_others),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

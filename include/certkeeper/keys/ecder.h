@@ -8,6 +8,7 @@
  * key: about 1.5 M instructions each, a tenth of a renewal.  The output is
  * byte for byte what that route writes (tests/unit/test_ecder.c compares).
  * Named curves only; any other key is left to the caller's generic route.
+ * A PrivateKeyInfo is read back the same way, through the key manager.
  */
 #ifndef CERTKEEPER_KEYS_ECDER_H
 #define CERTKEEPER_KEYS_ECDER_H
@@ -30,5 +31,15 @@ int ck_ec_spki_set(X509_PUBKEY *spki, const EVP_PKEY *key);
  * failure (reported).
  */
 int ck_ec_pkcs8_write(BIO *out, const EVP_PKEY *key);
+
+/*
+ * The key in p8 when it is an EC key on a named curve with its public point:
+ * returns 1 with *out set (EVP_PKEY_free it).  0 for any other key (another
+ * algorithm, no public point: nothing set), -1 when it is not a valid one
+ * (an ECPrivateKey that does not parse, a point off the curve), with
+ * OpenSSL's error queued; either way a caller can hand p8 to OpenSSL's
+ * decoder for its own verdict and error.
+ */
+int ck_ec_pkcs8_key(const PKCS8_PRIV_KEY_INFO *p8, EVP_PKEY **out);
 
 #endif
