@@ -398,9 +398,17 @@ acme_poll_until(struct ck_acme *a, const char *url, const char *waiting, int64_t
 {
 	struct ck_http_resp r;
 	const char *st;
+	int64_t now;
 	int attempt, rc = -1;
 
 	memset(&r, 0, sizeof(r));
+	/* The CA was just set to work: a poll at once would mostly find it still at it. */
+	now = ck_clock_now_ms(a->clock);
+	if (ck_clock_wait_until_ms(a->clock, now + CK_ACME_FIRST_POLL_MS < deadline ?
+	    now + CK_ACME_FIRST_POLL_MS : deadline) == 1) {
+		ck_error_as(CK_ERR_INTERRUPTED, "%s: stopped while the CA was %s", what, waiting);
+		goto out;
+	}
 	for (attempt = 0; ; attempt++) {
 		json_decref(*obj);
 		*obj = NULL;

@@ -998,8 +998,9 @@ script_processing(const char *retry_after, int npolls)
 
 /*
  * Broken if polling a processing order overruns its deadline, sleeps in real
- * time instead of through the clock, or ignores Retry-After: 300 simulated
- * seconds of polls every 7 s end exactly at the deadline.
+ * time instead of through the clock, ignores Retry-After, or polls at once
+ * after the finalize: the first poll comes CK_ACME_FIRST_POLL_MS after it,
+ * and 300 simulated seconds of polls every 7 s end exactly at the deadline.
  */
 static void
 test_processing_order_bounded(void **state)
@@ -1011,9 +1012,9 @@ test_processing_order_bounded(void **state)
 	static const unsigned char csr[] = { 0x30, 0x82, 0x00 };
 	int64_t start = ck_clock_now_ms(clk);
 	char *pem = NULL;
-	size_t pemlen = 0;
+	size_t pemlen = 0, i;
 
-	/* Polls at 0, 7, ..., 294 s and a last one at the 300 s deadline: 44 in all. */
+	/* Polls at 2 ms, then 7 s apart to 294.002 s, and a last one at the 300 s deadline: 44. */
 	script_processing("7", 44);
 	memset(&req, 0, sizeof(req));
 	req.identifiers = domains;
@@ -1027,7 +1028,13 @@ test_processing_order_bounded(void **state)
 	assert_int_equal(S.nrecs, S.nsteps);
 	assert_int_equal(count_url(U_ORDER), 44);
 	assert_int_equal(ck_clock_now_ms(clk) - start, 300 * 1000);
-	assert_int_equal(ck_clock_fake_waits(clk), 43);
+	assert_int_equal(ck_clock_fake_waits(clk), 44);
+	for (i = 0; i < S.nrecs && strcmp(S.recs[i].url, U_ORDER) != 0; i++)
+		continue;
+	assert_true(i > 0 && i < S.nrecs);
+	assert_string_equal(S.recs[i - 1].url, U_FINALIZE);
+	assert_int_equal(S.recs[i].at_ms - S.recs[i - 1].at_ms, CK_ACME_FIRST_POLL_MS);
+	assert_int_equal(S.recs[i + 1].at_ms - S.recs[i].at_ms, 7000);
 	ck_acme_free(a);
 }
 
