@@ -20,6 +20,7 @@
 #include "certkeeper/net/tls.h"
 #include "certkeeper/util/clock.h"
 #include "certkeeper/util/log.h"
+#include "curl.h"
 #include "internal.h"
 
 #ifdef PACKAGE_VERSION
@@ -42,10 +43,14 @@ struct ck_http {
 	unsigned ntls[CK_TLS_NFAILURES];	/* TLS failures by reason */
 };
 
-static int curl_ready;
+/* libcurl's calls (net/curl.h), set by the first ck_http_new: every other function has an h. */
+static const struct ck_curl *cu;
 
-/* Lets the curl_easy_setopt type checks see the real option while the error names it. */
-#define SETOPT(h, opt, val) setopt_check(curl_easy_setopt((h), opt, val), #opt)
+/*
+ * Names the option in the error.  Through the table, curl's own type checks
+ * of the value do not apply: each value is cast to the documented type.
+ */
+#define SETOPT(h, opt, val) setopt_check(cu->easy_setopt((h), opt, val), #opt)
 
 /* Reports a failed curl_easy_setopt; returns 0 for CURLE_OK, else -1. */
 static int
@@ -53,7 +58,7 @@ setopt_check(CURLcode code, const char *name)
 {
 	if (code == CURLE_OK)
 		return 0;
-	ck_error("curl_easy_setopt(%s): %s", name, curl_easy_strerror(code));
+	ck_error("curl_easy_setopt(%s): %s", name, cu->easy_strerror(code));
 	return -1;
 }
 
@@ -61,17 +66,11 @@ int
 ck_http_new(const char *ca_bundle, struct ck_http **out)
 {
 	struct ck_http *h = NULL;
-	CURLcode code;
 	int fd, rc = -1;
 
 	*out = NULL;
-	if (!curl_ready) {
-		if ((code = curl_global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK) {
-			ck_error("curl_global_init: %s", curl_easy_strerror(code));
-			goto out;
-		}
-		curl_ready = 1;
-	}
+	if (cu == NULL && (cu = ck_curl_load()) == NULL)
+		goto out;
 	/* curl would only say "problem with the SSL CA cert" at the first request. */
 	if (ca_bundle != NULL) {
 		if ((fd = open(ca_bundle, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -84,17 +83,17 @@ ck_http_new(const char *ca_bundle, struct ck_http **out)
 		ck_error("out of memory creating the HTTP client");
 		goto out;
 	}
-	if ((h->curl = curl_easy_init()) == NULL || (h->multi = curl_multi_init()) == NULL) {
+	if ((h->curl = cu->easy_init()) == NULL || (h->multi = cu->multi_init()) == NULL) {
 		ck_error("curl_easy_init or curl_multi_init failed");
 		goto out;
 	}
-	if ((h->post_headers = curl_slist_append(NULL,
+	if ((h->post_headers = cu->slist_append(NULL,
 	    "Content-Type: application/jose+json")) == NULL) {
 		ck_error("curl_slist_append: out of memory");
 		goto out;
 	}
 	/* An empty Expect stops curl waiting for a 100-continue before sending large bodies. */
-	if ((h->post_headers = curl_slist_append(h->post_headers, "Expect:")) == NULL) {
+	if ((h->post_headers = cu->slist_append(h->post_headers, "Expect:")) == NULL) {
 		ck_error("curl_slist_append: out of memory");
 		goto out;
 	}
@@ -170,11 +169,11 @@ ck_http_free(struct ck_http *h)
 	if (h == NULL)
 		return;
 	if (h->curl != NULL)
-		curl_easy_cleanup(h->curl);
+		cu->easy_cleanup(h->curl);
 	if (h->multi != NULL)
-		curl_multi_cleanup(h->multi);
-	curl_slist_free_all(h->post_headers);
-	curl_slist_free_all(h->req_headers);
+		cu->multi_cleanup(h->multi);
+	cu->slist_free_all(h->post_headers);
+	cu->slist_free_all(h->req_headers);
 	free(h);
 }
 
@@ -250,7 +249,7 @@ tls_failure(struct ck_http *h, CURLcode code)
 
 	switch (code) {
 	case CURLE_PEER_FAILED_VERIFICATION:
-		if (curl_easy_getinfo(h->curl, CURLINFO_SSL_VERIFYRESULT, &verify) != CURLE_OK)
+		if (cu->easy_getinfo(h->curl, CURLINFO_SSL_VERIFYRESULT, &verify) != CURLE_OK)
 			return CK_TLS_UNTRUSTED;
 		switch (verify) {
 		/*
@@ -314,9 +313,9 @@ perform(struct ck_http *h)
 	CURLMsg *msg;
 	int running = 1, left;
 
-	if ((mc = curl_multi_add_handle(h->multi, h->curl)) != CURLM_OK) {
+	if ((mc = cu->multi_add_handle(h->multi, h->curl)) != CURLM_OK) {
 		snprintf(h->errbuf, sizeof(h->errbuf), "curl_multi_add_handle: %s",
-		    curl_multi_strerror(mc));
+		    cu->multi_strerror(mc));
 		return CURLE_FAILED_INIT;
 	}
 	while (running) {
@@ -324,21 +323,21 @@ perform(struct ck_http *h)
 			result = CURLE_ABORTED_BY_CALLBACK;
 			break;
 		}
-		if ((mc = curl_multi_perform(h->multi, &running)) != CURLM_OK)
+		if ((mc = cu->multi_perform(h->multi, &running)) != CURLM_OK)
 			break;
-		if (running && (mc = curl_multi_poll(h->multi, stop.fd >= 0 ? &stop : NULL,
+		if (running && (mc = cu->multi_poll(h->multi, stop.fd >= 0 ? &stop : NULL,
 		    stop.fd >= 0 ? 1 : 0, 1000, NULL)) != CURLM_OK)
 			break;
 	}
 	if (mc != CURLM_OK) {
-		snprintf(h->errbuf, sizeof(h->errbuf), "curl_multi: %s", curl_multi_strerror(mc));
+		snprintf(h->errbuf, sizeof(h->errbuf), "curl_multi: %s", cu->multi_strerror(mc));
 		result = CURLE_FAILED_INIT;
 	}
 	if (result == CURLE_OK)
-		while ((msg = curl_multi_info_read(h->multi, &left)) != NULL)
+		while ((msg = cu->multi_info_read(h->multi, &left)) != NULL)
 			if (msg->msg == CURLMSG_DONE && msg->easy_handle == h->curl)
 				result = msg->data.result;
-	(void)curl_multi_remove_handle(h->multi, h->curl);
+	(void)cu->multi_remove_handle(h->multi, h->curl);
 	return result;
 }
 
@@ -350,10 +349,10 @@ body_headers(struct ck_http *h, const char *content_type)
 
 	if (content_type == NULL)
 		return h->post_headers;
-	curl_slist_free_all(h->req_headers);
+	cu->slist_free_all(h->req_headers);
 	snprintf(line, sizeof(line), "Content-Type: %s", content_type);
-	if ((h->req_headers = curl_slist_append(NULL, line)) == NULL ||
-	    curl_slist_append(h->req_headers, "Expect:") == NULL) {
+	if ((h->req_headers = cu->slist_append(NULL, line)) == NULL ||
+	    cu->slist_append(h->req_headers, "Expect:") == NULL) {
 		ck_error("curl_slist_append: out of memory");
 		return NULL;
 	}
@@ -456,7 +455,7 @@ ck_http_send(struct ck_http *h, const char *method, const char *url, const char 
 		goto out;
 	h->nrequests++;
 	code = perform(h);
-	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
+	if (cu->easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
 		h->nconnects += (unsigned)nconn;
 	if (x.body_too_big) {
 		ck_error("response from %s exceeds %d MiB", safeurl, CK_HTTP_MAX_BODY / (1024 * 1024));
@@ -480,12 +479,12 @@ ck_http_send(struct ck_http *h, const char *method, const char *url, const char 
 		h->cause = failure_cause(h, code);
 		ck_sanitize(safeerr, sizeof(safeerr), h->errbuf, strlen(h->errbuf));
 		ck_error_as(failure_class(code), "%s: curl_easy_perform: %s%s%s", safeurl,
-		    curl_easy_strerror(code), safeerr[0] ? ": " : "", safeerr);
+		    cu->easy_strerror(code), safeerr[0] ? ": " : "", safeerr);
 		goto out;
 	}
-	if ((code = curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status)) != CURLE_OK) {
+	if ((code = cu->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status)) != CURLE_OK) {
 		ck_error("%s: curl_easy_getinfo(CURLINFO_RESPONSE_CODE): %s", safeurl,
-		    curl_easy_strerror(code));
+		    cu->easy_strerror(code));
 		goto out;
 	}
 	resp->status = status;
@@ -500,9 +499,9 @@ out:
 	 * Drop the pointers into this call's stack and the caller's body; setting
 	 * a pointer option to NULL cannot fail, and each request sets them again.
 	 */
-	(void)curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, (void *)NULL);
-	(void)curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, (void *)NULL);
-	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, (char *)NULL);
+	(void)cu->easy_setopt(h->curl, CURLOPT_WRITEDATA, (void *)NULL);
+	(void)cu->easy_setopt(h->curl, CURLOPT_HEADERDATA, (void *)NULL);
+	(void)cu->easy_setopt(h->curl, CURLOPT_POSTFIELDS, (char *)NULL);
 	return rc;
 }
 

@@ -12,9 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
 #include "certkeeper/util/log.h"
+#include "curl.h"
 #include "internal.h"
 
 /* Longest wait Retry-After may impose; a server asking for more is ignored past this. */
@@ -282,6 +281,7 @@ ckn_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 long
 ck_http_retry_after(const char *value, time_t now)
 {
+	const struct ck_curl *cu;
 	const char *p;
 	long secs = 0;
 	time_t when;
@@ -303,7 +303,8 @@ ck_http_retry_after(const char *value, time_t now)
 	/* HTTP-date always starts with a day name; this keeps "-5" and the like out of curl_getdate. */
 	if (!isalpha((unsigned char)*value))
 		return -1;
-	if ((when = curl_getdate(value, NULL)) == -1)
+	/* libcurl is loaded by then (a response came through it); a failure is reported. */
+	if ((cu = ck_curl_load()) == NULL || (when = cu->getdate(value, NULL)) == -1)
 		return -1;
 	if (when <= now)
 		return 0;

@@ -2,7 +2,8 @@
 # failure.sh: a renewal that fails leaves the installed certificate as it
 # was, exits 1, and says why in status (last_result, last_error): first
 # when the CA cannot validate the challenge (its error is reported with the
-# domain), then when the CA is gone altogether (a network outage).
+# domain), then when the CA is gone altogether (a network outage), then
+# when libcurl cannot be loaded.
 set -euo pipefail
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -55,3 +56,15 @@ assert_eq "$serial" "$(hexnorm "$(json_get "$s" '.certificates[0].serial')")" "s
 # Nothing is due yet, so a plain pass makes no request and succeeds.
 run_ck 0 -c "$conf" renew
 note "CA outage: exit 1, error names the directory URL, installed set unchanged"
+
+# 3. No libcurl (a device image without it; net/curl.c opens it at the first
+# request): the run fails naming the library and its package, changes nothing.
+mkdir -p "$T/no-curl"
+echo "not a library" >"$T/no-curl/libcurl.so.4"
+LD_LIBRARY_PATH=$T/no-curl run_ck 1 -c "$conf" renew --force
+assert_contains "$(cat "$ERR")" "cannot load libcurl.so.4" "stderr without libcurl"
+assert_contains "$(cat "$ERR")" "install libcurl4" "stderr without libcurl"
+unchanged "a missing libcurl"
+# A pass with nothing due needs no network, so no libcurl either.
+LD_LIBRARY_PATH=$T/no-curl run_ck 0 -c "$conf" renew
+note "no libcurl: exit 1, the library and its package named, installed set unchanged"
