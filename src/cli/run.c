@@ -1,8 +1,10 @@
 /*
  * cli/run.c: `certkeeper run`, the resident agent (see cli/commands.h).
  *
- * One session for the life of the process, holding the run lock.  A pass
- * renews what is due; then the agent sleeps, on one realtime timer, until
+ * One session for the life of the process, holding the run lock.  A pass,
+ * in a child process (agent/child.h), renews what is due and reports when
+ * to come back; the agent, which never loads the network or key code's
+ * libraries itself, then sleeps, on one realtime timer, until
  * the earliest time a certificate is next to be acted on (its due time,
  * the end of a backoff, a renewal-information re-check), so an idle agent
  * makes no wakeups.  Only a watchdog the service manager asks for
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "certkeeper/agent/child.h"
 #include "certkeeper/agent/pass.h"
 #include "certkeeper/agent/session.h"
 #include "certkeeper/cli/commands.h"
@@ -94,7 +97,7 @@ ck_cmd_run(const struct ck_config *cfg)
 	ck_info("resident agent started: %zu certificates%s", cfg->ncerts,
 	    wd ? ", watchdog on" : "");
 	for (;;) {
-		(void)ck_pass_run(s, 0, NULL, 0, &r);
+		(void)ck_pass_run_child(s, &r);
 		if (ck_stop_requested())
 			break;
 		now = ck_clock_now(clock);

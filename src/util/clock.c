@@ -62,6 +62,37 @@ ck_stop_fd(void)
 	return stop_pipe[0];
 }
 
+int
+ck_stop_fork_child(void)
+{
+	sigset_t block, saved;
+	int fresh[2], rc = 0;
+
+	if (stop_pipe[0] < 0)
+		return 0;
+	if (pipe2(fresh, O_CLOEXEC | O_NONBLOCK) != 0) {
+		ck_error_errno("pipe2 for the stop request");
+		return -1;
+	}
+	/* The handler writes to stop_pipe[1]: not while it changes. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &block, &saved) != 0) {
+		ck_error_errno("sigprocmask");
+		rc = -1;
+	}
+	close(stop_pipe[0]);
+	close(stop_pipe[1]);
+	stop_pipe[0] = fresh[0];
+	stop_pipe[1] = fresh[1];
+	if (stop_flag)
+		ck_stop_request();
+	if (rc == 0)
+		(void)sigprocmask(SIG_SETMASK, &saved, NULL);
+	return rc;
+}
+
 static void
 on_stop_signal(int sig)
 {

@@ -4,8 +4,11 @@
 # installed a certificate, pings the watchdog it is asked for, keeps the
 # configuration in use when SIGHUP brings a bad one and takes a good one,
 # refuses to start while another run holds the lock, and on SIGTERM stops
-# at once with exit 0.  A stand-in for systemd's notification socket
-# (tests/notify_listen.py) receives what sd_notify sends.
+# at once with exit 0.  Its passes run in a child process (agent/child.c):
+# the agent itself never maps libcurl or the TPM stack, and a pass killed
+# halfway is one failed pass, after which the agent goes on.  A stand-in for
+# systemd's notification socket (tests/notify_listen.py) receives what
+# sd_notify sends.
 set -euo pipefail
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -45,13 +48,17 @@ agent=$!
 CK_PIDS+=("$agent")
 wait_for "$agent_log" "installed certificate" "first issuance"
 assert_file "$cur/cert.pem"
-# Software keys only: the TPM stack is never loaded (keys/tss.c opens it for
-# a TPM); libsystemd is, for the notification socket (util/libsystemd.c).
+# The pass that installed it ran in a child: the agent has not mapped
+# libcurl (net/curl.c opens it in the pass), nor the TPM stack (keys/tss.c,
+# for a TPM); libsystemd it has, for the notification socket.
 maps=$(cat "/proc/$agent/maps")
+assert_not_contains "$maps" "libcurl" "the agent's mappings, after a pass over the network"
 assert_not_contains "$maps" "libtss2" "the agent's mappings, with software keys"
 [ "$notify" = 0 ] || assert_contains "$maps" "libsystemd.so" "the agent's mappings, with NOTIFY_SOCKET"
 if [ "$notify" = 1 ]; then
 	wait_for "$notes" "READY=1" "READY=1"
+	# READY comes after the pass: its process is gone.
+	! pgrep -P "$agent" >/dev/null || fail "a child of the agent outlived its pass: $(pgrep -a -P "$agent")"
 	assert_contains "$(grep READY=1 "$notes")" "STATUS=1 renewed, 0 failed; next at " "READY's STATUS"
 	# A 2 s watchdog: pinged every second while idle.
 	sleep 3.5
@@ -80,6 +87,26 @@ wait_for "$agent_log" "reloaded $conf: 2 certificates" "the reload"
 wait_for "$agent_log" "second: installed certificate" "the second certificate"
 assert_file "$state/certs/second/current/cert.pem"
 note "SIGHUP with a good configuration: reloaded, the new certificate issued"
+
+# A pass killed halfway (here in a deploy hook) is one failed pass: the
+# agent says so, lives on, and stays without libcurl.
+printf '#!/bin/sh\necho $$ >"%s"\nexec sleep 60\n' "$T/stall.pid" >"$T/stall.sh"
+chmod +x "$T/stall.sh"
+printf '\n[cert:third]\ndomains = third-1.test\nhttp_port = %s\ndeploy_hook = %s\n' \
+	"$CK_HTTP_PORT" "$T/stall.sh" >>"$conf"
+kill -HUP "$agent"
+wait_for "$agent_log" "reloaded $conf: 3 certificates" "the reload with a third certificate"
+for _ in $(seq 1 300); do [ -s "$T/stall.pid" ] && break; sleep 0.1; done
+[ -s "$T/stall.pid" ] || fail "the third certificate's deploy hook did not start (see $agent_log)"
+CK_PIDS+=("$(cat "$T/stall.pid")")
+pass=$(pgrep -P "$agent") || fail "no pass process under the agent while its hook runs"
+kill -KILL "$pass"
+wait_for "$agent_log" "the pass ended without its result (killed by signal 9" "the killed pass's report"
+wait_for "$agent_log" "the pass failed; the next one is at" "the next pass's time"
+kill "$(cat "$T/stall.pid")" 2>/dev/null || true
+kill -0 "$agent" || fail "the agent died with its pass"
+assert_not_contains "$(cat "/proc/$agent/maps")" "libcurl" "the agent's mappings, after three passes"
+note "a pass killed in its deploy hook: reported, the agent goes on"
 
 # SIGTERM while idle: exit 0 at once.
 t0=$(date +%s%N)

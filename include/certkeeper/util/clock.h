@@ -74,6 +74,13 @@ int ck_stop_requested(void);
 void ck_stop_reset(void);
 /* A descriptor that is readable once a stop is requested, or -1 before ck_stop_install. */
 int ck_stop_fd(void);
+/*
+ * In a child just forked: a stop pipe of its own, so that a stop requested
+ * in the parent (which passes it on as a signal) does not leave the child's
+ * waits facing a readable pipe its own flag knows nothing of.  A stop
+ * already requested stays requested.  Returns 0 or -1 (reported).
+ */
+int ck_stop_fork_child(void);
 
 /*
  * Installs a SIGHUP handler that requests a reload: ck_clock_idle_until_ms
