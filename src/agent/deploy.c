@@ -193,12 +193,14 @@ roll_back(struct ck_session *s, const struct ck_cert_config *cc, struct ck_outco
 			mark_pending(s, cc, prev.version, 1);
 		snprintf(after, sizeof(after), ", which cannot be deployed (see above)%s",
 		    prev.version[0] != '\0' ? "; its deploy is pending" : "");
-	} else if (cc->deploy_hook != NULL && !run_hook(cc, &prev, "deploy", cc->deploy_hook, &dr)) {
+	} else {
+		/* Marked before its hook runs, as in deploy_current. */
 		mark_pending(s, cc, prev.version, 1);
-		snprintf(after, sizeof(after), ", whose deploy hook then %s; its deploy is pending",
-		    hook_failure(&dr, deploy, sizeof(deploy)));
-	} else if (ck_store_clear_deploy_pending(s->store, cc->name) != 0) {
-		snprintf(after, sizeof(after), " (its pending mark could not be cleared)");
+		if (cc->deploy_hook != NULL && !run_hook(cc, &prev, "deploy", cc->deploy_hook, &dr))
+			snprintf(after, sizeof(after), ", whose deploy hook then %s; its deploy is "
+			    "pending", hook_failure(&dr, deploy, sizeof(deploy)));
+		else if (ck_store_clear_deploy_pending(s->store, cc->name) != 0)
+			snprintf(after, sizeof(after), " (its pending mark could not be cleared)");
 	}
 	ck_error_as(CK_ERR_HOOK, "%s: verify hook %s %s; rolled back from %s to %s%s", cc->name,
 	    cc->verify_hook[0], verify, bad->version, prev.version[0] != '\0' ? prev.version :
@@ -225,9 +227,15 @@ deploy_current(struct ck_session *s, const struct ck_cert_config *cc, struct ck_
 	ck_outcome_step(o, CK_ERR_STORE);
 	if (load_installed(s, cc, &in) != 0)
 		return -1;
+	/*
+	 * Marked before the hooks run, cleared once they succeed: a run killed
+	 * or a power cut while they run leaves the deploy pending, for the next
+	 * run to do again, instead of a certificate installed that no service
+	 * was told of.
+	 */
+	mark_pending(s, cc, in.version, restored);
 	ck_outcome_step(o, CK_ERR_HOOK);
 	if (cc->deploy_hook != NULL && !run_hook(cc, &in, "deploy", cc->deploy_hook, &r)) {
-		mark_pending(s, cc, in.version, restored);
 		ck_error_as(CK_ERR_HOOK, "%s: deploy hook %s %s; %s stays installed and its deploy "
 		    "is pending", cc->name, cc->deploy_hook[0], hook_failure(&r, how, sizeof(how)),
 		    in.version);
@@ -236,7 +244,6 @@ deploy_current(struct ck_session *s, const struct ck_cert_config *cc, struct ck_
 	if (cc->verify_hook != NULL && !run_hook(cc, &in, "verify", cc->verify_hook, &r)) {
 		/* Stopped, it said nothing about the set: it stays, to be checked again. */
 		if (!may_roll_back || r.interrupted) {
-			mark_pending(s, cc, in.version, restored);
 			ck_error_as(CK_ERR_HOOK, "%s: verify hook %s %s; %s stays installed and its "
 			    "deploy is pending", cc->name, cc->verify_hook[0],
 			    hook_failure(&r, how, sizeof(how)), in.version);
