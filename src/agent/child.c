@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,9 +27,9 @@
 /* The child's exit status when it could not even start its pass. */
 #define CHILD_SETUP_FAILED 70
 
-/* Runs the pass and sends its result on fd; never returns. */
+/* Runs the pass and sends its result on fd; never returns.  parent: the agent's pid. */
 static void __attribute__((noreturn))
-child(struct ck_session *s, int fd)
+child(struct ck_session *s, int fd, pid_t parent)
 {
 	struct ck_pass_result r;
 	const char *p;
@@ -37,6 +38,12 @@ child(struct ck_session *s, int fd)
 
 	if (ck_stop_fork_child() != 0)
 		_exit(CHILD_SETUP_FAILED);
+	/*
+	 * An agent that dies (SIGKILL) takes its pass with it, as a stop: else
+	 * the pass would go on holding the lock the restarted agent needs.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		ck_stop_request();
 	(void)ck_pass_run(s, 0, NULL, 0, &r);
 	/* Closing the store closes this process's copy of the lock: the agent keeps it. */
 	ck_session_close(s);
@@ -124,7 +131,7 @@ int
 ck_pass_run_child(struct ck_session *s, struct ck_pass_result *r)
 {
 	char when[32];
-	pid_t pid;
+	pid_t pid, self = getpid();
 	int fds[2];
 
 	memset(r, 0, sizeof(*r));
@@ -142,7 +149,7 @@ ck_pass_run_child(struct ck_session *s, struct ck_pass_result *r)
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child(s, fds[1]);
+		child(s, fds[1], self);
 	}
 	close(fds[1]);
 	if (collect(pid, fds[0], r) == 0) {

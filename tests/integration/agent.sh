@@ -6,7 +6,8 @@
 # refuses to start while another run holds the lock, and on SIGTERM stops
 # at once with exit 0.  Its passes run in a child process (agent/child.c):
 # the agent itself never maps libcurl or the TPM stack, and a pass killed
-# halfway is one failed pass, after which the agent goes on.  A stand-in for
+# halfway is one failed pass, after which the agent goes on, and an agent
+# killed halfway takes its pass (and the lock) with it.  A stand-in for
 # systemd's notification socket (tests/notify_listen.py) receives what
 # sd_notify sends.
 set -euo pipefail
@@ -121,3 +122,26 @@ if [ "$notify" = 1 ]; then
 	grep -q '^STOPPING=1$' "$notes" || fail "no STOPPING=1 before the agent ended"
 fi
 note "SIGTERM: stopped in $ms ms, exit 0"
+
+# An agent killed (SIGKILL) in the middle of a pass takes the pass with it
+# (PR_SET_PDEATHSIG): the pass ends, its hook with it, and the run lock is
+# free for the agent that replaces it.  The third certificate's deploy is
+# still pending, so the new agent's first pass runs the stalling hook again.
+rm -f "$T/stall.pid"
+"$CK" -c "$conf" run >"$T/agent2.log" 2>&1 </dev/null &
+agent=$!
+CK_PIDS+=("$agent")
+agent_log=$T/agent2.log
+for _ in $(seq 1 300); do [ -s "$T/stall.pid" ] && break; sleep 0.1; done
+[ -s "$T/stall.pid" ] || fail "the pending deploy hook did not run again (see $agent_log)"
+hook=$(cat "$T/stall.pid")
+CK_PIDS+=("$hook")
+pass=$(pgrep -P "$agent") || fail "no pass process under the second agent"
+CK_PIDS+=("$pass")
+kill -KILL "$agent"
+wait "$agent" 2>/dev/null || true
+for _ in $(seq 1 100); do kill -0 "$pass" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$pass" 2>/dev/null || fail "the pass outlived its killed agent by 10 s"
+! kill -0 "$hook" 2>/dev/null || fail "the deploy hook outlived its pass"
+flock -n "$state/lock" true || fail "the run lock is still held after the agent and its pass ended"
+note "an agent killed in a pass: the pass and its hook end with it, the lock is free"

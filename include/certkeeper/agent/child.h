@@ -8,7 +8,8 @@
  * what it needs to wait (about 4 MiB, not 10), whatever a pass loaded, a
  * pass that crashes is one failed pass and not a dead agent, and the
  * network and key code never run in the long-lived process.  The run lock
- * stays with the agent (a flock on the file description both share).
+ * stays with the agent (a flock on the file description both share); an
+ * agent that dies takes its pass with it (a stop request, PR_SET_PDEATHSIG).
  */
 #ifndef CERTKEEPER_AGENT_CHILD_H
 #define CERTKEEPER_AGENT_CHILD_H
