@@ -58,8 +58,9 @@ load(void)
 	void *fn;
 	size_t i;
 
+	/* RTLD_LAZY: the calls made are looked up and checked below (see net/curl.c). */
 	for (i = 0; i < sizeof(libs) / sizeof(libs[0]); i++)
-		if ((h[i] = dlopen(libs[i].soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		if ((h[i] = dlopen(libs[i].soname, RTLD_LAZY | RTLD_LOCAL)) == NULL) {
 			why = dlerror();
 			snprintf(failure, sizeof(failure), "cannot load the TPM library %s (%s): "
 			    "install %s, or use software keys", libs[i].soname,

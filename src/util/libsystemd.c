@@ -36,7 +36,8 @@ load(void)
 {
 	const char *why;
 
-	if ((sd.handle = dlopen(LIBSYSTEMD, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	/* RTLD_LAZY: the three calls are looked up and checked below (see net/curl.c). */
+	if ((sd.handle = dlopen(LIBSYSTEMD, RTLD_LAZY | RTLD_LOCAL)) == NULL) {
 		why = dlerror();
 		ck_warn("cannot load %s (%s): no notification to the service manager and no "
 		    "journal entries", LIBSYSTEMD, why != NULL ? why : "no reason given");
