@@ -252,6 +252,20 @@ test_read_back(void **state)
 		}
 }
 
+/* len bytes at der (copied) as the ECPrivateKey of a PrivateKeyInfo said to be on P-256. */
+static PKCS8_PRIV_KEY_INFO *
+wrap_as_p256(const unsigned char *der, int len)
+{
+	PKCS8_PRIV_KEY_INFO *p8;
+	unsigned char *copy;
+
+	assert_non_null(copy = OPENSSL_memdup(der, (size_t)len));
+	assert_non_null(p8 = PKCS8_PRIV_KEY_INFO_new());
+	assert_int_equal(PKCS8_pkey_set0(p8, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), 0,
+	    V_ASN1_OBJECT, OBJ_nid2obj(NID_X9_62_prime256v1), copy, len), 1);
+	return p8;
+}
+
 /*
  * Left to OpenSSL's decoder (0): an RSA key, an ECPrivateKey without its
  * public point.  Refused (-1): a point off the curve, a P-384 key said to be
@@ -263,7 +277,7 @@ test_read_others(void **state)
 	PKCS8_PRIV_KEY_INFO *p8, *wrapped;
 	EVP_PKEY *k, *back = NULL;
 	const unsigned char *inner;
-	unsigned char *copy, *pt;
+	unsigned char longer[256], *pt;
 	int len;
 
 	(void)state;
@@ -292,13 +306,11 @@ test_read_others(void **state)
 
 	/* Two bytes more after the ECPrivateKey. */
 	*pt ^= 0x01;
-	assert_non_null(copy = OPENSSL_malloc((size_t)len + 2));
-	memcpy(copy, inner, (size_t)len);
-	copy[len] = 0x05;
-	copy[len + 1] = 0x00;
-	assert_non_null(wrapped = PKCS8_PRIV_KEY_INFO_new());
-	assert_int_equal(PKCS8_pkey_set0(wrapped, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), 0,
-	    V_ASN1_OBJECT, OBJ_nid2obj(NID_X9_62_prime256v1), copy, len + 2), 1);
+	assert_true(len + 2 <= (int)sizeof(longer));
+	memcpy(longer, inner, (size_t)len);
+	longer[len] = 0x05;
+	longer[len + 1] = 0x00;
+	wrapped = wrap_as_p256(longer, len + 2);
 	assert_int_equal(ck_ec_pkcs8_key(wrapped, &back), -1);
 	PKCS8_PRIV_KEY_INFO_free(wrapped);
 	PKCS8_PRIV_KEY_INFO_free(p8);
@@ -308,10 +320,7 @@ test_read_others(void **state)
 	assert_non_null(k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"));
 	p8 = pkcs8_of(k);
 	assert_int_equal(PKCS8_pkey_get0(NULL, &inner, &len, NULL, p8), 1);
-	assert_non_null(copy = OPENSSL_memdup(inner, (size_t)len));
-	assert_non_null(wrapped = PKCS8_PRIV_KEY_INFO_new());
-	assert_int_equal(PKCS8_pkey_set0(wrapped, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), 0,
-	    V_ASN1_OBJECT, OBJ_nid2obj(NID_X9_62_prime256v1), copy, len), 1);
+	wrapped = wrap_as_p256(inner, len);
 	assert_int_equal(ck_ec_pkcs8_key(wrapped, &back), -1);
 	assert_null(back);
 	PKCS8_PRIV_KEY_INFO_free(wrapped);
