@@ -32,7 +32,7 @@ ck_backoff_ceiling(long retry_min, long retry_max, long failures)
 time_t
 ck_backoff_retry_at(const struct ck_backoff *b, time_t now, uint32_t rnd)
 {
-	long lo, hi, ceiling, wait, floor, left, cap;
+	long lo, hi, ceiling, wait, left, cap;
 
 	policy(b->retry_min, b->retry_max, &lo, &hi);
 	ceiling = ck_backoff_ceiling(lo, hi, b->failures);
@@ -48,10 +48,7 @@ ck_backoff_retry_at(const struct ck_backoff *b, time_t now, uint32_t rnd)
 		/* No wait is longer than a week: beyond two weeks left, the cap does not bite. */
 		left = b->not_after - now < 2 * CK_BACKOFF_RETRY_AFTER_MAX ?
 		    (long)(b->not_after - now) : 2 * CK_BACKOFF_RETRY_AFTER_MAX;
-		cap = left / 2;
-		floor = lo < CK_BACKOFF_EXPIRY_FLOOR ? lo : CK_BACKOFF_EXPIRY_FLOOR;
-		if (cap < floor)
-			cap = floor < left ? floor : left;
+		cap = left / 2 < CK_BACKOFF_EXPIRY_FLOOR ? CK_BACKOFF_EXPIRY_FLOOR : left / 2;
 		if (wait > cap)
 			wait = cap;
 	}

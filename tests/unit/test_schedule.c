@@ -293,20 +293,26 @@ test_backoff_expiry_cap(void **state)
 	b.rate_limited = 1;
 	assert_int_equal(wait_for(&b, 0), 500);
 	b.rate_limited = 0;
-	/* Near the end: a minute (retry_min here), then what is left. */
+	/*
+	 * Near the end, half of what is left even below retry_min (a minute
+	 * here): a retry at the moment of expiry (what a floor of retry_min
+	 * made) comes too late to keep a valid certificate installed.
+	 */
 	b.not_after = NOW + 90;
-	assert_int_equal(wait_for(&b, UINT32_MAX), 60);
+	assert_int_equal(wait_for(&b, UINT32_MAX), 45);
 	b.not_after = NOW + 30;
-	assert_int_equal(wait_for(&b, UINT32_MAX), 30);
-	/* A shorter retry_min is a shorter floor; a longer one is cut to a minute. */
-	b.retry_min = 5;
 	assert_int_equal(wait_for(&b, UINT32_MAX), 15);
+	assert_int_equal(wait_for(&b, 0), 15);
+	b.not_after = NOW + 3;
+	assert_int_equal(wait_for(&b, 0), 1);
+	b.not_after = NOW + 1;	/* the floor: a second */
+	assert_int_equal(wait_for(&b, 0), 1);
 	b.retry_min = 3600;
 	b.retry_max = 86400;
 	b.not_after = NOW + 7200;
 	assert_int_equal(wait_for(&b, 0), 3600);
 	b.not_after = NOW + 100;
-	assert_int_equal(wait_for(&b, 0), 60);
+	assert_int_equal(wait_for(&b, 0), 50);
 	/* Expired, or nothing installed: the plain backoff. */
 	b = failure(10);
 	b.not_after = NOW - 10;
@@ -329,7 +335,8 @@ test_backoff_expiry_cap(void **state)
 		b.failures++;
 	}
 	assert_int_equal(now, b.not_after);
-	if (tries > 40)
+	/* The ramp, 20 waits of retry_max, then the halvings down to a second. */
+	if (tries > 45)
 		fail_msg("%d attempts in the last 5 days: a retry loop near expiry", tries);
 }
 

@@ -11,10 +11,10 @@
  * CK_BACKOFF_RETRY_AFTER_MAX), and so does a rateLimited problem without
  * one (to CK_BACKOFF_RATE_LIMITED).  But while the installed certificate is
  * valid, no wait goes past half the time it has left, so that it is
- * retried before it expires; that cap is never below
- * CK_BACKOFF_EXPIRY_FLOOR (or retry_min when shorter) unless the
- * certificate expires sooner, so a certificate about to expire is retried
- * a few times, not in a loop.  Past its expiry the plain backoff applies.
+ * retried before it expires: each retry halves what is left, down to
+ * CK_BACKOFF_EXPIRY_FLOOR, so a certificate about to expire is retried a
+ * few times, not in a loop, and no retry is put off to the moment it
+ * expires.  Past its expiry the plain backoff applies.
  */
 #ifndef CERTKEEPER_AGENT_BACKOFF_H
 #define CERTKEEPER_AGENT_BACKOFF_H
@@ -26,7 +26,7 @@
 
 #define CK_BACKOFF_RATE_LIMITED		3600L		/* rateLimited, no Retry-After: 1 h */
 #define CK_BACKOFF_RETRY_AFTER_MAX	(7 * 86400L)	/* longest Retry-After honoured */
-#define CK_BACKOFF_EXPIRY_FLOOR		60L		/* shortest wait the expiry cap makes */
+#define CK_BACKOFF_EXPIRY_FLOOR		1L		/* shortest wait the expiry cap makes */
 
 struct ck_backoff {
 	long retry_min, retry_max;	/* seconds, as configured ([acme] retry_min, retry_max) */
