@@ -104,6 +104,20 @@ set_request_timeout(struct parse *p, const char *key, const char *value)
 	    &p->cfg->request_timeout);
 }
 
+/*
+ * connect_timeout: a duration of 1s..5m that bounds a connection to the CA
+ * (TCP and the TLS handshake), at most request_timeout (close_acme): a CA
+ * that is frozen or overloaded accepts connections it does not serve, and
+ * an agent held there for all of request_timeout is one more request that
+ * lands on it the moment it comes back.
+ */
+static int
+set_connect_timeout(struct parse *p, const char *key, const char *value)
+{
+	return ck_cfg_bounded_duration(p, key, value, 1, REQUEST_TIMEOUT_MAX, "1s..5m",
+	    &p->cfg->connect_timeout);
+}
+
 /* retry_min: the wait after a first failure, 1s..1d. */
 static int
 set_retry_min(struct parse *p, const char *key, const char *value)
@@ -218,6 +232,14 @@ close_acme(struct parse *p)
 		    ck_cfg_key_line(p, "eab_hmac_key") != 0 ? "eab_hmac_key" : "eab_hmac_key_file"),
 		    "external account binding needs both eab_kid and eab_hmac_key (or "
 		    "eab_hmac_key_file)");
+	/* The default connect_timeout gives way to a shorter request_timeout; a set one does not. */
+	if (p->cfg->connect_timeout > p->cfg->request_timeout) {
+		if (ck_cfg_key_line(p, "connect_timeout") != 0)
+			return ck_cfg_fail(p, ck_cfg_key_line(p, "connect_timeout"),
+			    "connect_timeout (%lds) is longer than request_timeout (%lds)",
+			    p->cfg->connect_timeout, p->cfg->request_timeout);
+		p->cfg->connect_timeout = p->cfg->request_timeout;
+	}
 	if (p->cfg->retry_min > p->cfg->retry_max)
 		return ck_cfg_fail(p, line != 0 ? line : ck_cfg_key_line(p, "retry_min"),
 		    "retry_min (%lds) is longer than retry_max (%lds)", p->cfg->retry_min,
@@ -312,6 +334,7 @@ static const struct key_def acme_keys[] = {
 	{ "account_key", set_account_key, "ec-p256", KEY_OPTIONAL, "the ACME account's key type" },
 	{ "order_timeout", set_order_timeout, "90s", KEY_OPTIONAL, "how long one order may wait" },
 	{ "request_timeout", set_request_timeout, "30s", KEY_OPTIONAL, "how long one request may take" },
+	{ "connect_timeout", set_connect_timeout, "10s", KEY_OPTIONAL, "how long connecting (TCP, TLS) may take" },
 	{ "retry_min", set_retry_min, "1m", KEY_OPTIONAL, "first wait after a failed attempt" },
 	{ "retry_max", set_retry_max, "6h", KEY_OPTIONAL, "longest wait between failed attempts" },
 	{ "group_readable", set_group_readable, "no", KEY_OPTIONAL, "installs readable by the group" },

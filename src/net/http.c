@@ -38,6 +38,7 @@ struct ck_http {
 	const struct ck_tls_identity *identity;	/* client certificate, or NULL */
 	const char *cause;		/* words for the last transport failure, or NULL */
 	char errbuf[CURL_ERROR_SIZE];
+	long connect_secs, total_secs;	/* the limits set, named when one is reached */
 	unsigned nrequests;
 	unsigned nconnects;
 	unsigned ntls[CK_TLS_NFAILURES];	/* TLS failures by reason */
@@ -120,6 +121,8 @@ ck_http_new(const char *ca_bundle, struct ck_http **out)
 	    SETOPT(h->curl, CURLOPT_WRITEFUNCTION, ckn_write_cb) < 0 ||
 	    SETOPT(h->curl, CURLOPT_HEADERFUNCTION, ckn_header_cb) < 0)
 		goto out;
+	h->connect_secs = CK_HTTP_CONNECT_TIMEOUT;
+	h->total_secs = CK_HTTP_TIMEOUT;
 	*out = h;
 	h = NULL;
 	rc = 0;
@@ -205,6 +208,16 @@ ck_http_set_timeout(struct ck_http *h, long secs)
 	    SETOPT(h->curl, CURLOPT_LOW_SPEED_TIME, secs) < 0 ||
 	    SETOPT(h->curl, CURLOPT_TIMEOUT, secs) < 0)
 		return -1;
+	h->connect_secs = h->total_secs = secs;
+	return 0;
+}
+
+int
+ck_http_set_connect_timeout(struct ck_http *h, long secs)
+{
+	if (SETOPT(h->curl, CURLOPT_CONNECTTIMEOUT, secs) < 0)
+		return -1;
+	h->connect_secs = secs;
 	return 0;
 }
 
@@ -436,7 +449,7 @@ ck_http_send(struct ck_http *h, const char *method, const char *url, const char 
     const char *body, size_t bodylen, struct ck_http_resp *resp)
 {
 	struct xfer x;
-	char safeurl[512], safeerr[CURL_ERROR_SIZE];
+	char safeurl[512], safeerr[CURL_ERROR_SIZE], limits[96] = "";
 	CURLcode code;
 	long status = 0, nconn = 0;
 	int reason, rc = -1;
@@ -478,8 +491,11 @@ ck_http_send(struct ck_http *h, const char *method, const char *url, const char 
 			h->ntls[reason]++;
 		h->cause = failure_cause(h, code);
 		ck_sanitize(safeerr, sizeof(safeerr), h->errbuf, strlen(h->errbuf));
-		ck_error_as(failure_class(code), "%s: curl_easy_perform: %s%s%s", safeurl,
-		    cu->easy_strerror(code), safeerr[0] ? ": " : "", safeerr);
+		if (code == CURLE_OPERATION_TIMEDOUT)
+			snprintf(limits, sizeof(limits), " (limits: connection %lds, request %lds)",
+			    h->connect_secs, h->total_secs);
+		ck_error_as(failure_class(code), "%s: curl_easy_perform: %s%s%s%s", safeurl,
+		    cu->easy_strerror(code), safeerr[0] ? ": " : "", safeerr, limits);
 		goto out;
 	}
 	if ((code = cu->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status)) != CURLE_OK) {

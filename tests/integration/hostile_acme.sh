@@ -22,8 +22,9 @@ state=$T/state
 conf=$T/certkeeper.conf
 order_timeout=4
 request_timeout=2
+connect_timeout=1
 ck_write_config "$conf" "$state" "key = ec-p256"
-sed -i "s|^\[acme\]$|[acme]\norder_timeout = ${order_timeout}s\nrequest_timeout = ${request_timeout}s|" "$conf"
+sed -i "s|^\[acme\]$|[acme]\norder_timeout = ${order_timeout}s\nrequest_timeout = ${request_timeout}s\nconnect_timeout = ${connect_timeout}s|" "$conf"
 grep -q "^request_timeout = ${request_timeout}s$" "$conf" || fail "cannot set request_timeout in $conf"
 certs=$state/certs/device
 
@@ -123,9 +124,12 @@ refused finalize:processing 'still processing at the order deadline (order_timeo
 # authorization at once), where processing is an answer to wait on: a poll
 # that always says so runs into the deadline too.
 refused poll:processing 'order: still processing at the order deadline (order_timeout)'
-refused directory:silent '/dir: curl_easy_perform: Timeout was reached'
+refused directory:silent '/dir: curl_easy_perform: Timeout was reached: Operation timed out after 2'
 refused finalize:silent 'curl_easy_perform: Timeout was reached'
-refused none:handshake '/dir: curl_easy_perform: Timeout was reached: Connection timed out' --no-handshake
+# A server that accepts and never starts TLS is left after connect_timeout
+# (1 s: curl's connection phase ran out), one that never answers a request
+# after request_timeout (2 s, above).
+refused none:handshake '/dir: curl_easy_perform: Timeout was reached: SSL connection timeout (limits: connection 1s, request 2s)' --no-handshake
 
 # --- tolerated: a nonce missing from an answer is fetched anew -------------
 mitm_start order-no-nonce --misbehave order:no-nonce

@@ -533,6 +533,48 @@ test_request_timeout(void **state)
 	assert_int_equal(rmdir(tmpl), 0);
 }
 
+/*
+ * Broken: connect_timeout's default (10 s), a value not kept, or the
+ * default refusing a request_timeout under 10 s that was good before the
+ * key existed (the default gives way; a connect_timeout set longer than
+ * request_timeout is refused: bad-connect-timeout-above-request.conf).
+ */
+static void
+test_connect_timeout(void **state)
+{
+	static const struct {
+		const char *lines;
+		long connect, request;
+	} cases[] = {
+		{ "", 10, 30 },
+		{ "connect_timeout = 3s\n", 3, 30 },
+		{ "request_timeout = 4s\n", 4, 4 },
+		{ "connect_timeout = 2s\nrequest_timeout = 4s\n", 2, 4 },
+		{ "connect_timeout = 5m\nrequest_timeout = 5m\n", 300, 300 },
+	};
+	char tmpl[] = "/tmp/ck-config-XXXXXX", path[PATH_MAX], text[512];
+	struct ck_config *cfg;
+	size_t i;
+
+	cfg = load_good("good-minimal.conf");
+	assert_int_equal(cfg->connect_timeout, 10);
+	ck_config_free(cfg);
+	assert_non_null(mkdtemp(tmpl));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "[acme]\ndirectory = https://localhost:14000/dir\n"
+		    "%s[cert:x]\ndomains = x.example.com\n", cases[i].lines);
+		write_conf(path, sizeof(path), tmpl, text);
+		cfg = NULL;
+		if (ck_config_load(path, &cfg) != 0)
+			fail_msg("%s: %s", cases[i].lines, ck_last_error());
+		assert_int_equal(cfg->connect_timeout, cases[i].connect);
+		assert_int_equal(cfg->request_timeout, cases[i].request);
+		ck_config_free(cfg);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(rmdir(tmpl), 0);
+}
+
 /* Broken: the retry_min and retry_max defaults (1 minute, 6 hours), or a value set not kept. */
 static void
 test_retry(void **state)
@@ -946,6 +988,7 @@ main(void)
 		cmocka_unit_test(test_tables_documented),
 		cmocka_unit_test(test_order_timeout),
 		cmocka_unit_test(test_request_timeout),
+		cmocka_unit_test(test_connect_timeout),
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_warn_before),
 		cmocka_unit_test(test_pins_proxy),

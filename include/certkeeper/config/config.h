@@ -60,6 +60,8 @@ struct ck_config {
 	enum ck_key_type account_key;	/* default ec-p256 */
 	long order_timeout;		/* seconds one order may wait for the CA, 1..3600; default 90 */
 	long request_timeout;		/* seconds one request to the CA may take, 1..300; default 30 */
+	long connect_timeout;		/* seconds its connection and TLS handshake may take,
+					 * 1..request_timeout; default 10 (or request_timeout) */
 	long retry_min;			/* first wait after a failure, seconds, 1..86400; default 60 */
 	long retry_max;			/* longest wait, retry_min..604800; default 21600 */
 	int group_readable;		/* installed certificates and keys readable by the group; 0 */

@@ -18,7 +18,7 @@
 #define CK_HTTP_MAX_BODY (1024 * 1024)
 /* Seconds one request may take in all, and its connection (and TLS handshake) at most. */
 #define CK_HTTP_TIMEOUT 30
-#define CK_HTTP_CONNECT_TIMEOUT 15
+#define CK_HTTP_CONNECT_TIMEOUT 10
 #define CK_HTTP_MAX_LINKS 8
 
 struct ck_http;
@@ -108,6 +108,8 @@ struct ck_tls_identity;
 int ck_http_set_identity(struct ck_http *h, const struct ck_tls_identity *id);
 /* Bounds the connection, the TLS handshake and a whole request to secs. */
 int ck_http_set_timeout(struct ck_http *h, long secs);
+/* Bounds the connection and the TLS handshake alone to secs (after ck_http_set_timeout). */
+int ck_http_set_connect_timeout(struct ck_http *h, long secs);
 /*
  * Words for the cause of the last transport failure ("timed out", "the
  * server refused our client certificate", ...), or NULL when none fits or
