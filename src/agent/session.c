@@ -164,9 +164,7 @@ ck_session_http(struct ck_session *s)
 	if (ck_http_new(s->cfg->ca_bundle, &h) != 0 ||
 	    ck_http_set_pins(h, (const char *const *)s->cfg->pins, s->cfg->npins) != 0 ||
 	    ck_http_set_proxy(h, s->cfg->proxy) != 0 ||
-	    ck_http_set_timeout(h, s->cfg->request_timeout) != 0 ||
-	    (s->cfg->connect_timeout > 0 &&
-	    ck_http_set_connect_timeout(h, s->cfg->connect_timeout) != 0)) {
+	    ck_http_set_timeout(h, s->cfg->connect_timeout, s->cfg->request_timeout) != 0) {
 		ck_http_free(h);
 		return -1;
 	}

@@ -202,22 +202,16 @@ ck_http_set_identity(struct ck_http *h, const struct ck_tls_identity *id)
 }
 
 int
-ck_http_set_timeout(struct ck_http *h, long secs)
+ck_http_set_timeout(struct ck_http *h, long connect_secs, long secs)
 {
-	if (SETOPT(h->curl, CURLOPT_CONNECTTIMEOUT, secs) < 0 ||
+	if (connect_secs < 1 || connect_secs > secs)
+		connect_secs = secs;
+	if (SETOPT(h->curl, CURLOPT_CONNECTTIMEOUT, connect_secs) < 0 ||
 	    SETOPT(h->curl, CURLOPT_LOW_SPEED_TIME, secs) < 0 ||
 	    SETOPT(h->curl, CURLOPT_TIMEOUT, secs) < 0)
 		return -1;
-	h->connect_secs = h->total_secs = secs;
-	return 0;
-}
-
-int
-ck_http_set_connect_timeout(struct ck_http *h, long secs)
-{
-	if (SETOPT(h->curl, CURLOPT_CONNECTTIMEOUT, secs) < 0)
-		return -1;
-	h->connect_secs = secs;
+	h->connect_secs = connect_secs;
+	h->total_secs = secs;
 	return 0;
 }
 

@@ -106,10 +106,11 @@ struct ck_tls_identity;
  * none), which must outlive h.  Returns 0, or -1 (reported).
  */
 int ck_http_set_identity(struct ck_http *h, const struct ck_tls_identity *id);
-/* Bounds the connection, the TLS handshake and a whole request to secs. */
-int ck_http_set_timeout(struct ck_http *h, long secs);
-/* Bounds the connection and the TLS handshake alone to secs (after ck_http_set_timeout). */
-int ck_http_set_connect_timeout(struct ck_http *h, long secs);
+/*
+ * Bounds a whole request to secs, and its connection (TCP and the TLS
+ * handshake) to connect_secs; a connect_secs outside 1..secs means secs.
+ */
+int ck_http_set_timeout(struct ck_http *h, long connect_secs, long secs);
 /*
  * Words for the cause of the last transport failure ("timed out", "the
  * server refused our client certificate", ...), or NULL when none fits or
