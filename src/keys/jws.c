@@ -10,6 +10,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/bn.h>
+#include <openssl/err.h>
 
 #include "certkeeper/util/b64.h"
 #include "certkeeper/keys/jws.h"
@@ -60,6 +61,47 @@ out:
 	return rc;
 }
 
+/* Sets key in obj to the base64url of the len bytes at p. */
+static int
+set_b64url(json_t *obj, const char *key, const unsigned char *p, size_t len)
+{
+	char *s;
+	int rc = -1;
+
+	if ((s = ck_b64url_encode(p, len)) == NULL)
+		ck_error("cannot encode JWK member %s", key);
+	else if (json_object_set_new(obj, key, json_string(s)) != 0)
+		ck_error("json_object_set_new(%s) failed", key);
+	else
+		rc = 0;
+	free(s);
+	return rc;
+}
+
+/*
+ * Sets "x" and "y" in obj, each field bytes (RFC 7518 6.2.1), from an EC
+ * key's encoded point when it is uncompressed, 04 || X || Y: one export of
+ * the point, where asking for the coordinates one by one costs two.  A
+ * point encoded otherwise gives its coordinates one by one.
+ */
+static int
+set_ec_point(json_t *obj, const EVP_PKEY *pub, int field)
+{
+	unsigned char point[1 + 2 * 66];
+	size_t len = 0;
+	int whole;
+
+	ERR_set_mark();
+	whole = EVP_PKEY_get_octet_string_param(pub, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+	    sizeof(point), &len) == 1 && len == 1 + 2 * (size_t)field && point[0] == 0x04;
+	ERR_pop_to_mark();
+	if (!whole)
+		return set_bn_param(obj, "x", pub, OSSL_PKEY_PARAM_EC_PUB_X, field) != 0 ||
+		    set_bn_param(obj, "y", pub, OSSL_PKEY_PARAM_EC_PUB_Y, field) != 0 ? -1 : 0;
+	return set_b64url(obj, "x", point + 1, (size_t)field) != 0 ||
+	    set_b64url(obj, "y", point + 1 + field, (size_t)field) != 0 ? -1 : 0;
+}
+
 json_t *
 ck_jwk(const EVP_PKEY *pub)
 {
@@ -88,8 +130,7 @@ ck_jwk(const EVP_PKEY *pub)
 		}
 		if (json_object_set_new(jwk, "crv", json_string(crv)) != 0 ||
 		    json_object_set_new(jwk, "kty", json_string("EC")) != 0 ||
-		    set_bn_param(jwk, "x", pub, OSSL_PKEY_PARAM_EC_PUB_X, field) != 0 ||
-		    set_bn_param(jwk, "y", pub, OSSL_PKEY_PARAM_EC_PUB_Y, field) != 0)
+		    set_ec_point(jwk, pub, field) != 0)
 			goto fail;
 	} else if (EVP_PKEY_is_a(pub, "RSA")) {
 		if (json_object_set_new(jwk, "kty", json_string("RSA")) != 0 ||

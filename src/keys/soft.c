@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/decoder.h>
 #include <openssl/err.h>
@@ -103,6 +104,38 @@ ck_key_type_of(const EVP_PKEY *pkey, enum ck_key_type *out)
 }
 
 /*
+ * An EC key's public-only copy: its curve copied as it is (EVP_PKEY_copy_
+ * parameters), then its encoded point, which the key manager checks is on
+ * the curve.  Building the curve again from its name, as EVP_PKEY_fromdata
+ * does, costs more than half again as much (about 170 k instructions).
+ * Returns 1 with *out set, 0 when pkey is not an EC key (nothing set), -1 on
+ * failure (reported).
+ */
+static int
+ec_public_copy(EVP_PKEY *pkey, EVP_PKEY **out)
+{
+	unsigned char point[1 + 2 * 66];
+	EVP_PKEY *pub = NULL;
+	size_t len = 0;
+
+	if (!EVP_PKEY_is_a(pkey, "EC"))
+		return 0;
+	if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+	    sizeof(point), &len) != 1) {
+		ck_error_ssl("EVP_PKEY_get_octet_string_param (EC public key)");
+		return -1;
+	}
+	if ((pub = EVP_PKEY_new()) == NULL || EVP_PKEY_copy_parameters(pub, pkey) != 1 ||
+	    EVP_PKEY_set1_encoded_public_key(pub, point, len) != 1) {
+		ck_error_ssl("EC public key copy");
+		EVP_PKEY_free(pub);
+		return -1;
+	}
+	*out = pub;
+	return 1;
+}
+
+/*
  * A public-only copy of pkey, so that nothing can lean on pub holding private
  * parts.  The public parameters go through the key manager (EVP_PKEY_todata,
  * EVP_PKEY_fromdata), not a DER round trip: OpenSSL 3's encoder and decoder
@@ -114,7 +147,11 @@ public_copy(EVP_PKEY *pkey, EVP_PKEY **out)
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pub = NULL;
-	int rc = -1;
+	int rc;
+
+	if ((rc = ec_public_copy(pkey, out)) != 0)
+		return rc > 0 ? 0 : -1;
+	rc = -1;
 
 	if (EVP_PKEY_todata(pkey, EVP_PKEY_PUBLIC_KEY, &params) != 1) {
 		ck_error_ssl("EVP_PKEY_todata (public key)");

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 
@@ -88,6 +89,50 @@ test_jwk_and_post_as_get(void **state)
 	ck_signer_free(s);
 }
 
+/* base64url of the big-number parameter param of pub, padded to field bytes. */
+static char *
+coordinate(const EVP_PKEY *pub, const char *param, int field)
+{
+	unsigned char buf[66];
+	BIGNUM *bn = NULL;
+
+	assert_int_equal(EVP_PKEY_get_bn_param(pub, param, &bn), 1);
+	assert_int_equal(BN_bn2binpad(bn, buf, field), field);
+	BN_free(bn);
+	return ck_b64url_encode(buf, (size_t)field);
+}
+
+/* The JWK's x and y are the key's coordinates, whatever form its point is encoded in. */
+static void
+check_ec_coordinates(enum ck_key_type t, int field, const char *form)
+{
+	struct ck_signer *s = make_signer(t);
+	char *x = coordinate(s->pub, OSSL_PKEY_PARAM_EC_PUB_X, field);
+	char *y = coordinate(s->pub, OSSL_PKEY_PARAM_EC_PUB_Y, field);
+	json_t *jwk;
+
+	if (form != NULL)
+		assert_int_equal(EVP_PKEY_set_utf8_string_param(s->pub,
+		    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, form), 1);
+	assert_non_null(jwk = ck_jwk(s->pub));
+	assert_string_equal(json_string_value(json_object_get(jwk, "x")), x);
+	assert_string_equal(json_string_value(json_object_get(jwk, "y")), y);
+	assert_int_equal(json_object_size(jwk), 4);
+	json_decref(jwk);
+	free(x);
+	free(y);
+	ck_signer_free(s);
+}
+
+static void
+test_ec_coordinates(void **state)
+{
+	check_ec_coordinates(CK_KEY_EC_P256, 32, NULL);
+	check_ec_coordinates(CK_KEY_EC_P384, 48, NULL);
+	check_ec_coordinates(CK_KEY_EC_P256, 32, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED);
+	check_ec_coordinates(CK_KEY_EC_P384, 48, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED);
+}
+
 /* A tampered payload or another key fails verification. */
 static void
 test_tamper_detected(void **state)
@@ -159,6 +204,7 @@ main(void)
 		cmocka_unit_test(test_sign_verify_es384),
 		cmocka_unit_test(test_sign_verify_rs256),
 		cmocka_unit_test(test_jwk_and_post_as_get),
+		cmocka_unit_test(test_ec_coordinates),
 		cmocka_unit_test(test_tamper_detected),
 		cmocka_unit_test(test_thumbprint_rfc7638),
 	};
