@@ -13,6 +13,7 @@ import sys
 import time
 
 LINE = re.compile(r"^Pebble (\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) (GET|HEAD|POST) /")
+DOWNLOAD = re.compile(r"^Pebble \S+ \S+ POST /certZ/")
 
 
 def main():
@@ -24,6 +25,10 @@ def main():
     agents, alive = int(agents), int(alive)
 
     per_sec = [0] * (t_end - t_start + 1)
+    # Certificate downloads (seconds into the run): when they stop long before
+    # the end, the CA stopped issuing (Pebble's lock cycle), whatever the
+    # agents do.
+    downloads = []
     with open(log, errors="replace") as f:
         for line in f:
             m = LINE.match(line)
@@ -32,6 +37,8 @@ def main():
             t = int(time.mktime(time.strptime(m.group(1), "%Y/%m/%d %H:%M:%S")))
             if t_start <= t <= t_end:
                 per_sec[t - t_start] += 1
+                if DOWNLOAD.match(line):
+                    downloads.append(t - t_start)
     avg10 = [sum(per_sec[max(0, i - 9):i + 1]) / len(per_sec[max(0, i - 9):i + 1])
              for i in range(len(per_sec))]
 
@@ -99,6 +106,11 @@ def main():
         f"| agents with an expired certificate after the CA returned | {len(after_ids)}"
         + (f" (the last {last_expired_after:.0f} s after)" if last_expired_after is not None else "")
         + " | none |",
+        f"| certificates downloaded in steady state / after the CA returned | "
+        f"{sum(1 for d in downloads if t_steady - t_start <= d < t_stop - t_start)} / "
+        f"{sum(1 for d in downloads if d >= t_cont - t_start)}"
+        + (f" (the last at {max(downloads)} s of {t_end - t_start} s)" if downloads else "")
+        + " | |",
         f"| orders per agent (successful + failed attempts), min / median / max | "
         f"{min(orders)} / {statistics.median(orders):g} / {max(orders)} | |",
         f"| successful renewals per agent, min / median / max | "
