@@ -33,10 +33,13 @@ ck_due_source_name(enum ck_due_source src)
 /*
  * What is installed for cc: *installed, and for a usable certificate its
  * validity and (serial, optional) whether it is the one recorded revoked.
+ * keep (optional) gets the facts of a certificate that parsed, usable or
+ * not (else it is left empty).
  */
 static void
 read_installed(struct ck_store *st, const struct ck_cert_config *cc, enum ck_installed *installed,
-    time_t *not_before, time_t *not_after, char *serial, size_t serial_len, int *revoked)
+    time_t *not_before, time_t *not_after, char *serial, size_t serial_len, int *revoked,
+    struct ck_cert_info *keep)
 {
 	struct ck_revoked rv;
 
@@ -66,6 +69,10 @@ read_installed(struct ck_store *st, const struct ck_cert_config *cc, enum ck_ins
 		if (revoked != NULL && info.serial != NULL &&
 		    ck_store_load_revoked(st, cc->name, &rv) == 0)
 			*revoked = strcmp(rv.serial, info.serial) == 0;
+	}
+	if (keep != NULL) {
+		*keep = info;
+		memset(&info, 0, sizeof(info));
 	}
 	ck_cert_info_clear(&info);
 	free(pem);
@@ -98,27 +105,39 @@ due_time(const struct ck_cert_config *cc, const struct ck_sched *sc, struct ck_p
 }
 
 int
-ck_schedule_plan_at(struct ck_store *st, const struct ck_cert_config *cc, time_t now,
-    struct ck_plan *p)
+ck_schedule_plan_info(struct ck_store *st, const struct ck_cert_config *cc, time_t now,
+    struct ck_plan *p, struct ck_cert_info *info)
 {
 	struct ck_sched sc;
 	int unreadable, revoked = 0;
 
 	memset(p, 0, sizeof(*p));
+	if (info != NULL)
+		memset(info, 0, sizeof(*info));
 	p->due = now;
 	p->source = CK_DUE_MISSING;
 	unreadable = ck_store_load_schedule(st, cc->name, &sc) != 0;
 	read_installed(st, cc, &p->installed, &p->not_before, &p->not_after, p->serial,
-	    sizeof(p->serial), &revoked);
+	    sizeof(p->serial), &revoked, info);
 	if (p->installed == CK_INSTALLED_OK && revoked)
 		p->source = CK_DUE_REVOKED;	/* due now */
-	else if (p->installed == CK_INSTALLED_OK && due_time(cc, &sc, p) != 0)
+	else if (p->installed == CK_INSTALLED_OK && due_time(cc, &sc, p) != 0) {
+		if (info != NULL)
+			ck_cert_info_clear(info);
 		return -1;
+	}
 	p->failures = sc.failures;
 	p->last_failure = sc.last_failure;
 	p->retry_at = sc.next_attempt;
 	p->act_at = p->retry_at > p->due ? p->retry_at : p->due;
 	return unreadable ? 1 : 0;
+}
+
+int
+ck_schedule_plan_at(struct ck_store *st, const struct ck_cert_config *cc, time_t now,
+    struct ck_plan *p)
+{
+	return ck_schedule_plan_info(st, cc, now, p, NULL);
 }
 
 int64_t
@@ -207,7 +226,8 @@ ck_schedule_after(struct ck_session *s, const struct ck_cert_config *cc,
 	(void)ck_store_load_schedule(s->store, cc->name, &sc);
 	learn_thumbprint(s, &sc);
 	if (o->result == CK_RESULT_FAILURE)
-		read_installed(s->store, cc, &installed, &not_before, &not_after, NULL, 0, NULL);
+		read_installed(s->store, cc, &installed, &not_before, &not_after, NULL, 0, NULL,
+		    NULL);
 	ck_backoff_learn(&sc, o, s->cfg->retry_min, s->cfg->retry_max, not_after, now,
 	    o->result == CK_RESULT_FAILURE ? random_value(cc->name) : 0);
 	if (o->result == CK_RESULT_FAILURE) {

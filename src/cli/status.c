@@ -121,14 +121,17 @@ cert_entry(struct ck_store *st, const struct ck_cert_config *cc, time_t now, int
 	memset(&att, 0, sizeof(att));
 	r = ck_store_load_current(st, cc->name, &cert, &cert_len, NULL, NULL, &key_name);
 	present = r == 0;
-	readable = present && ck_cert_info(cert, cert_len, &info) == 0;
-	if (r == -1 || (present && !readable))
+	if (r == -1)
 		*unreadable = 1;
 	if (ck_store_load_attempt(st, cc->name, &att) != 0)
 		*unreadable = 1;
-	if ((r = ck_schedule_plan_at(st, cc, now, &plan)) == -1)
+	/* The plan's one read of the certificate gives its facts: one report of what is wrong. */
+	if ((r = ck_schedule_plan_info(st, cc, now, &plan, &info)) == -1)
 		goto out;
 	if (r == 1)
+		*unreadable = 1;
+	readable = present && info.serial != NULL;
+	if (present && !readable)
 		*unreadable = 1;
 	/* The figures of the metrics file (telemetry/metrics.h), from the same code. */
 	if (ck_store_load_counters(st, cc->name, &cnt) != 0)

@@ -357,11 +357,20 @@ write_text(const char *path, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* Counts the errors reported that say a certificate cannot be read. */
+static void
+count_cert_errors(void *ctx, const struct ck_error_report *r)
+{
+	if (strstr(r->text, "cannot read a certificate") != NULL)
+		(*(int *)ctx)++;
+}
+
 /*
  * A cert.pem that does not parse and a status.json that is not JSON are
  * reported and fail the command (exit 1), while everything readable is
  * still shown and the certificate is said to be unreadable, not absent:
- * else a broken install looks like a fresh device, with exit 0.
+ * else a broken install looks like a fresh device, with exit 0.  The
+ * certificate is read once, so its error is reported once.
  */
 static void
 test_unreadable_state(void **state)
@@ -372,6 +381,7 @@ test_unreadable_state(void **state)
 	json_error_t jerr;
 	struct ck_store *st = NULL;
 	struct ck_attempt att;
+	int cert_errors = 0;
 
 	snprintf(path, sizeof(path), "%s/certs/c0/current/cert.pem", fx->tmp);
 	write_text(path, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
@@ -387,7 +397,10 @@ test_unreadable_state(void **state)
 	ck_store_close(st);
 
 	ck_clear_error();
+	ck_log_set_error_sink(count_cert_errors, &cert_errors);
 	assert_int_equal(print_to_string(&fx->cfg, 1, &text), CK_EXIT_FAILED);
+	ck_log_set_error_sink(NULL, NULL);
+	assert_int_equal(cert_errors, 1);
 	assert_non_null(strstr(ck_last_error(), "status.json is corrupt"));
 	assert_non_null(doc = json_loads(text, 0, &jerr));
 	assert_int_equal(json_array_size(json_object_get(doc, "certificates")), NCERTS);

@@ -20,6 +20,8 @@
 #include "certkeeper/agent/outcome.h"
 #include "certkeeper/agent/session.h"
 
+struct ck_cert_info;
+
 enum ck_due_source {
 	CK_DUE_MISSING,		/* nothing usable installed: due now */
 	CK_DUE_LIFETIME,	/* the default share of the lifetime */
@@ -60,6 +62,16 @@ const char *ck_due_source_name(enum ck_due_source src);
  */
 int ck_schedule_plan_at(struct ck_store *st, const struct ck_cert_config *cc, time_t now,
     struct ck_plan *p);
+
+/*
+ * ck_schedule_plan_at, also giving the installed certificate's facts in
+ * *info when it parsed, usable or not (info->serial set; key_type -1 for a
+ * key that does not decode), else an empty *info: a caller that shows them
+ * reads the certificate once, and reports what is wrong with it once.
+ * ck_cert_info_clear *info after any return.
+ */
+int ck_schedule_plan_info(struct ck_store *st, const struct ck_cert_config *cc, time_t now,
+    struct ck_plan *p, struct ck_cert_info *info);
 
 /*
  * What a renewal by plan p at now can spare, in milliseconds, for a pause
