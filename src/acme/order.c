@@ -156,7 +156,31 @@ examine_authz(const json_t *authz, const char *url, const char *type, struct pen
 	return 1;
 }
 
-/* The CA's reasons for an invalid authorization, from its challenges' errors. */
+/*
+ * Replaces every occurrence of token in buf (NUL-terminated) by "TOKEN".  A
+ * token of fewer than 16 characters (RFC 8555 8.3 asks for 128 bits of
+ * entropy) is left: such a short string is no secret and may be any word.
+ */
+static void
+redact_token(char *buf, const char *token)
+{
+	static const char mark[] = "TOKEN";
+	size_t n = token != NULL ? strlen(token) : 0;
+	char *p;
+
+	if (n < 16)
+		return;
+	while ((p = strstr(buf, token)) != NULL) {
+		memcpy(p, mark, sizeof(mark) - 1);
+		memmove(p + sizeof(mark) - 1, p + n, strlen(p + n) + 1);
+	}
+}
+
+/*
+ * The CA's reasons for an invalid authorization, from its challenges'
+ * errors, with the challenges' tokens cut out: a CA's error may quote the
+ * URL it fetched, and no token goes to a log, an event or the status.
+ */
 static void
 authz_failure(const json_t *authz, const char *what)
 {
@@ -172,6 +196,8 @@ authz_failure(const json_t *authz, const char *what)
 		if (type == NULL)
 			type = json_string_value(json_object_get(err, "type"));
 	}
+	json_array_foreach(json_object_get(authz, "challenges"), k, ch)
+		redact_token(why, json_string_value(json_object_get(ch, "token")));
 	ck_error_problem(CK_ERR_VALIDATION, type != NULL ? acme_problem_short(type) : NULL, -1,
 	    "%s failed: %s", what, why[0] ? why : "no reason given");
 }

@@ -793,7 +793,7 @@ test_pacing_only_when_slow_and_given(void **state)
 	ck_acme_free(a);
 }
 
-/* Broken: a failed validation would not name the domain or the CA's reason. */
+/* Broken: a failed validation would not name the domain or the CA's reason, or would quote its token. */
 static void
 test_authz_invalid_reports_reason(void **state)
 {
@@ -811,12 +811,14 @@ test_authz_invalid_reports_reason(void **state)
 	    "\"value\":\"a.example\"},\"challenges\":[{\"type\":\"http-01\",\"url\":\"" U_CHALL1
 	    "\",\"token\":\"" TOKEN "\",\"status\":\"invalid\",\"error\":{\"type\":"
 	    "\"urn:ietf:params:acme:error:connection\",\"detail\":\"198.51.100.7: Fetching "
-	    "http://a.example/.well-known/acme-challenge/x: Connection refused\"}}]}", NULL);
+	    "http://a.example/.well-known/acme-challenge/" TOKEN ": Connection refused\"}}]}", NULL);
 	assert_int_equal(issue(a, resp, &pem, &pemlen), -1);
 	assert_null(pem);
 	assert_error_has("authorization for a.example failed");
+	/* The CA quotes the URL it fetched: its token is cut out (no token in any log). */
 	assert_error_has("connection: 198.51.100.7: Fetching "
-	    "http://a.example/.well-known/acme-challenge/x: Connection refused");
+	    "http://a.example/.well-known/acme-challenge/TOKEN: Connection refused");
+	assert_null(strstr(ck_last_error(), TOKEN));
 	assert_int_equal(count_url(U_FINALIZE), 0);
 	assert_int_equal(S.nrecs, S.nsteps);
 	/* Withdrawn on failure too. */
