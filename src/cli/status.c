@@ -111,15 +111,16 @@ cert_entry(struct ck_store *st, const struct ck_cert_config *cc, time_t now, int
 	struct ck_counters cnt;
 	struct ck_plan plan;
 	json_t *e = NULL, *res = NULL;
-	char *cert = NULL, *paths[4] = { NULL };
+	char *paths[4] = { NULL };
 	const char *key_name = NULL, *files[4] = { "cert.pem", "chain.pem", "fullchain.pem", NULL };
 	const char *n = cc->name;
-	size_t cert_len = 0, i;
+	size_t i;
 	int r, present, readable;
 
 	memset(&info, 0, sizeof(info));
 	memset(&att, 0, sizeof(att));
-	r = ck_store_load_current(st, cc->name, &cert, &cert_len, NULL, NULL, &key_name);
+	/* Whether something is installed, and its key file's name; the plan reads the certificate. */
+	r = ck_store_load_current(st, cc->name, NULL, NULL, NULL, NULL, &key_name);
 	present = r == 0;
 	if (r == -1)
 		*unreadable = 1;
@@ -181,7 +182,6 @@ out:
 	json_decref(e);
 	ck_attempt_clear(&att);
 	ck_cert_info_clear(&info);
-	free(cert);
 	return res;
 }
 

@@ -106,10 +106,9 @@ ck_key_type_of(const EVP_PKEY *pkey, enum ck_key_type *out)
 /*
  * An EC key's public-only copy: its curve copied as it is (EVP_PKEY_copy_
  * parameters), then its encoded point, which the key manager checks is on
- * the curve.  Building the curve again from its name, as EVP_PKEY_fromdata
- * does, costs more than half again as much (about 170 k instructions).
- * Returns 1 with *out set, 0 when pkey is not an EC key (nothing set), -1 on
- * failure (reported).
+ * the curve.  EVP_PKEY_fromdata would build the curve again from its name:
+ * about 280 k instructions a copy against 110 k.  Returns 1 with *out set,
+ * 0 when pkey is not an EC key (nothing set), -1 on failure (reported).
  */
 static int
 ec_public_copy(EVP_PKEY *pkey, EVP_PKEY **out)
@@ -137,9 +136,10 @@ ec_public_copy(EVP_PKEY *pkey, EVP_PKEY **out)
 
 /*
  * A public-only copy of pkey, so that nothing can lean on pub holding private
- * parts.  The public parameters go through the key manager (EVP_PKEY_todata,
- * EVP_PKEY_fromdata), not a DER round trip: OpenSSL 3's encoder and decoder
- * setup for that cost about a tenth of a renewal's instructions.
+ * parts.  An EC key as ec_public_copy makes it; any other's public parameters
+ * go through the key manager (EVP_PKEY_todata, EVP_PKEY_fromdata), not a DER
+ * round trip: OpenSSL 3's encoder and decoder setup for that cost about a
+ * tenth of a renewal's instructions.
  */
 static int
 public_copy(EVP_PKEY *pkey, EVP_PKEY **out)
