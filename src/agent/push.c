@@ -88,7 +88,8 @@ put(const struct ck_config *cfg, const char *url, const struct ck_tls_identity *
 	memset(&resp, 0, sizeof(resp));
 	*cause = NULL;
 	if (ck_http_new(cfg->push_ca_bundle, &h) != 0 ||
-	    ck_http_set_timeout(h, cfg->push_timeout, cfg->push_timeout) != 0 || ck_http_set_identity(h, id) != 0)
+	    ck_http_set_timeout(h, cfg->push_timeout, cfg->push_timeout) != 0 ||
+	    ck_http_set_identity(h, id) != 0)
 		goto out;
 	if (ck_http_send(h, "PUT", url, PUSH_CONTENT_TYPE, text, len, &resp) != 0) {
 		*cause = ck_http_last_cause(h);

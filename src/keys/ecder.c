@@ -28,8 +28,6 @@
 #include "certkeeper/keys/ecder.h"
 #include "certkeeper/util/log.h"
 
-/* The largest encoded point: P-521 uncompressed, 1 + 2 * 66 bytes. */
-#define POINT_MAX 133
 /* The largest private scalar: P-521, 66 bytes. */
 #define SCALAR_MAX 66
 
@@ -50,7 +48,7 @@ ASN1_SEQUENCE(CK_EC_PRIVATE_KEY) = {
 
 /*
  * The curve's NID of an EC key on a named curve, encoded by name, with its
- * uncompressed point into point (POINT_MAX bytes) and *point_len.  Returns
+ * uncompressed point into point (CK_EC_POINT_MAX bytes) and *point_len.  Returns
  * 1, or 0 for any other key, or one asking for compressed points (the queue
  * left as it was).
  */
@@ -72,7 +70,7 @@ named_curve(const EVP_PKEY *key, int *nid, unsigned char *point, size_t *point_l
 	    form, sizeof(form), NULL) == 1 &&
 	    strcmp(form, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 0) ||
 	    EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
-	    POINT_MAX, point_len) != 1) {
+	    CK_EC_POINT_MAX, point_len) != 1) {
 		ERR_pop_to_mark();
 		return 0;
 	}
@@ -83,7 +81,7 @@ named_curve(const EVP_PKEY *key, int *nid, unsigned char *point, size_t *point_l
 int
 ck_ec_spki_set(X509_PUBKEY *spki, const EVP_PKEY *key)
 {
-	unsigned char point[POINT_MAX], *enc;
+	unsigned char point[CK_EC_POINT_MAX], *enc;
 	size_t len;
 	int nid;
 
@@ -166,7 +164,7 @@ int
 ck_ec_pkcs8_write(BIO *out, const EVP_PKEY *key)
 {
 	PKCS8_PRIV_KEY_INFO *p8 = NULL;
-	unsigned char point[POINT_MAX], *der = NULL;
+	unsigned char point[CK_EC_POINT_MAX], *der = NULL;
 	size_t point_len;
 	int nid, der_len = 0, rc;
 

@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 
 #include "certkeeper/util/b64.h"
+#include "certkeeper/keys/ecder.h"
 #include "certkeeper/keys/jws.h"
 #include "certkeeper/util/log.h"
 
@@ -87,7 +88,7 @@ set_b64url(json_t *obj, const char *key, const unsigned char *p, size_t len)
 static int
 set_ec_point(json_t *obj, const EVP_PKEY *pub, int field)
 {
-	unsigned char point[1 + 2 * 66];
+	unsigned char point[CK_EC_POINT_MAX];
 	size_t len = 0;
 	int whole;
 

@@ -113,7 +113,7 @@ ck_key_type_of(const EVP_PKEY *pkey, enum ck_key_type *out)
 static int
 ec_public_copy(EVP_PKEY *pkey, EVP_PKEY **out)
 {
-	unsigned char point[1 + 2 * 66];
+	unsigned char point[CK_EC_POINT_MAX];
 	EVP_PKEY *pub = NULL;
 	size_t len = 0;
 

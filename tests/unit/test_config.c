@@ -395,6 +395,26 @@ write_conf(char *path, size_t len, const char *dir, const char *text)
 }
 
 /*
+ * Loads an [acme] section of the directory and lines (each ending in a
+ * newline) with one certificate, from a fresh file under dir that is
+ * removed again; fails the test, naming lines, when it does not load.
+ */
+static struct ck_config *
+load_acme_lines(const char *dir, const char *lines)
+{
+	char path[PATH_MAX], text[1024];
+	struct ck_config *cfg = NULL;
+
+	snprintf(text, sizeof(text), "[acme]\ndirectory = https://localhost:14000/dir\n"
+	    "%s[cert:x]\ndomains = x.example.com\n", lines);
+	write_conf(path, sizeof(path), dir, text);
+	if (ck_config_load(path, &cfg) != 0)
+		fail_msg("%s: %s", lines, ck_last_error());
+	assert_int_equal(unlink(path), 0);
+	return cfg;
+}
+
+/*
  * Broken: [telemetry] left out does not give node_exporter's textfile
  * default, "metrics_file =" does not turn it off (or is refused as an
  * empty value, as other keys' are), or a path set is not kept.
@@ -479,7 +499,7 @@ test_order_timeout(void **state)
 		{ "1s", 1 }, { "90s", 90 }, { "2m", 120 }, { "5m", 300 }, { "007s", 7 },
 		{ "59m", 3540 }, { "60m", 3600 }, { "1h", 3600 }, { "3600s", 3600 },
 	};
-	char tmpl[] = "/tmp/ck-config-XXXXXX", path[PATH_MAX], text[512];
+	char tmpl[] = "/tmp/ck-config-XXXXXX", path[PATH_MAX], line[64];
 	struct ck_config *cfg;
 	size_t i;
 
@@ -498,15 +518,10 @@ test_order_timeout(void **state)
 
 	assert_non_null(mkdtemp(tmpl));
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		snprintf(text, sizeof(text), "[acme]\ndirectory = https://localhost:14000/dir\n"
-		    "order_timeout = %s\n[cert:x]\ndomains = x.example.com\n", good[i].value);
-		write_conf(path, sizeof(path), tmpl, text);
-		cfg = NULL;
-		if (ck_config_load(path, &cfg) != 0)
-			fail_msg("order_timeout = %s: %s", good[i].value, ck_last_error());
+		snprintf(line, sizeof(line), "order_timeout = %s\n", good[i].value);
+		cfg = load_acme_lines(tmpl, line);
 		assert_int_equal(cfg->order_timeout, good[i].secs);
 		ck_config_free(cfg);
-		assert_int_equal(unlink(path), 0);
 	}
 	assert_int_equal(rmdir(tmpl), 0);
 }
@@ -515,21 +530,16 @@ test_order_timeout(void **state)
 static void
 test_request_timeout(void **state)
 {
-	char tmpl[] = "/tmp/ck-config-XXXXXX", path[PATH_MAX];
+	char tmpl[] = "/tmp/ck-config-XXXXXX";
 	struct ck_config *cfg;
 
 	cfg = load_good("good-minimal.conf");
 	assert_int_equal(cfg->request_timeout, 30);
 	ck_config_free(cfg);
 	assert_non_null(mkdtemp(tmpl));
-	write_conf(path, sizeof(path), tmpl, "[acme]\ndirectory = https://localhost:14000/dir\n"
-	    "request_timeout = 5m\n[cert:x]\ndomains = x.example.com\n");
-	cfg = NULL;
-	if (ck_config_load(path, &cfg) != 0)
-		fail_msg("request_timeout = 5m: %s", ck_last_error());
+	cfg = load_acme_lines(tmpl, "request_timeout = 5m\n");
 	assert_int_equal(cfg->request_timeout, 300);
 	ck_config_free(cfg);
-	assert_int_equal(unlink(path), 0);
 	assert_int_equal(rmdir(tmpl), 0);
 }
 
@@ -552,7 +562,7 @@ test_connect_timeout(void **state)
 		{ "connect_timeout = 2s\nrequest_timeout = 4s\n", 2, 4 },
 		{ "connect_timeout = 5m\nrequest_timeout = 5m\n", 300, 300 },
 	};
-	char tmpl[] = "/tmp/ck-config-XXXXXX", path[PATH_MAX], text[512];
+	char tmpl[] = "/tmp/ck-config-XXXXXX";
 	struct ck_config *cfg;
 	size_t i;
 
@@ -561,16 +571,10 @@ test_connect_timeout(void **state)
 	ck_config_free(cfg);
 	assert_non_null(mkdtemp(tmpl));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(text, sizeof(text), "[acme]\ndirectory = https://localhost:14000/dir\n"
-		    "%s[cert:x]\ndomains = x.example.com\n", cases[i].lines);
-		write_conf(path, sizeof(path), tmpl, text);
-		cfg = NULL;
-		if (ck_config_load(path, &cfg) != 0)
-			fail_msg("%s: %s", cases[i].lines, ck_last_error());
+		cfg = load_acme_lines(tmpl, cases[i].lines);
 		assert_int_equal(cfg->connect_timeout, cases[i].connect);
 		assert_int_equal(cfg->request_timeout, cases[i].request);
 		ck_config_free(cfg);
-		assert_int_equal(unlink(path), 0);
 	}
 	assert_int_equal(rmdir(tmpl), 0);
 }

@@ -17,6 +17,9 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+/* The largest encoded EC point here: P-521 uncompressed, 1 + 2 * 66 bytes. */
+#define CK_EC_POINT_MAX 133
+
 /*
  * Sets spki (for instance a request's, X509_REQ_get_X509_PUBKEY) to key's
  * public key.  Returns 1 when set, 0 when key is not an EC key on a named
