@@ -392,12 +392,28 @@ poll_wait(struct ck_acme *a, const struct ck_http_resp *r, int attempt, int64_t 
 	return ck_clock_wait_until_ms(a->clock, now + ms) == 1 ? 1 : 0;
 }
 
+/* Whether status st is one of the words of list (space-separated). */
+static int
+status_in(const char *st, const char *list)
+{
+	size_t n = strlen(st), w;
+
+	while (n > 0 && *list != '\0') {
+		w = strcspn(list, " ");
+		if (w == n && strncmp(list, st, n) == 0)
+			return 1;
+		list += w + (list[w] == ' ');
+	}
+	return 0;
+}
+
 int
 acme_poll_until(struct ck_acme *a, const char *url, const char *waiting, int64_t deadline,
     const char *what, json_t **obj)
 {
 	struct ck_http_resp r;
 	const char *st;
+	char sst[32];
 	int64_t now;
 	int attempt, rc = -1;
 
@@ -406,7 +422,8 @@ acme_poll_until(struct ck_acme *a, const char *url, const char *waiting, int64_t
 	now = ck_clock_now_ms(a->clock);
 	if (ck_clock_wait_until_ms(a->clock, now + CK_ACME_FIRST_POLL_MS < deadline ?
 	    now + CK_ACME_FIRST_POLL_MS : deadline) == 1) {
-		ck_error_as(CK_ERR_INTERRUPTED, "%s: stopped while the CA was %s", what, waiting);
+		ck_error_as(CK_ERR_INTERRUPTED, "%s: stopped while the CA was %.*s", what,
+		    (int)strcspn(waiting, " "), waiting);
 		goto out;
 	}
 	for (attempt = 0; ; attempt++) {
@@ -417,16 +434,16 @@ acme_poll_until(struct ck_acme *a, const char *url, const char *waiting, int64_t
 		if ((*obj = acme_body_object(&r, what)) == NULL)
 			goto out;
 		st = acme_status_of(*obj);
-		if (strcmp(st, waiting) != 0)
+		if (!status_in(st, waiting))
 			break;
+		ck_sanitize(sst, sizeof(sst), st, SIZE_MAX);
 		if (ck_clock_now_ms(a->clock) >= deadline) {
 			ck_error_as(CK_ERR_CA, "%s: still %s at the order deadline (order_timeout); "
-			    "giving up", what, waiting);
+			    "giving up", what, sst);
 			goto out;
 		}
 		if (poll_wait(a, &r, attempt, deadline) != 0) {
-			ck_error_as(CK_ERR_INTERRUPTED, "%s: stopped while the CA was %s", what,
-			    waiting);
+			ck_error_as(CK_ERR_INTERRUPTED, "%s: stopped while the CA was %s", what, sst);
 			goto out;
 		}
 	}

@@ -128,9 +128,10 @@ int acme_post_object_tolerate(struct ck_acme *a, const char *url, const json_t *
     const char *what, const char *tolerate, json_t **obj, char **location);
 
 /*
- * POST-as-GETs url until its status is no longer `waiting`, at most until
- * deadline (clock milliseconds); *obj is the last object fetched.  Waits
- * between polls honour Retry-After; a stop request ends the wait.
+ * POST-as-GETs url until its status is none of `waiting` (one status, or
+ * several separated by spaces), at most until deadline (clock
+ * milliseconds); *obj is the last object fetched.  Waits between polls
+ * honour Retry-After; a stop request ends the wait.
  */
 int acme_poll_until(struct ck_acme *a, const char *url, const char *waiting,
     int64_t deadline, const char *what, json_t **obj);

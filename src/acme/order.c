@@ -26,9 +26,10 @@
 
 /* An authorization that needs its challenge answered. */
 struct pending {
-	const char *authz_url;
 	const char *chall_url;
+	const char *chall_type;
 	char *keyauth;		/* token "." thumbprint, once presented */
+	json_t *answer;		/* the CA's answer to the challenge POST */
 	struct ck_chall chall;	/* what the solver gets; points into this entry */
 	char value[256];	/* the identifier's value, checked (chall.identifier) */
 	char ident[256];	/* the identifier, sanitized, for messages ("*." for a wildcard) */
@@ -148,7 +149,7 @@ examine_authz(const json_t *authz, const char *url, const char *type, struct pen
 		ck_error_as(CK_ERR_CA, "the CA offers no %s challenge for %s", type, p->ident);
 		return -1;
 	}
-	p->authz_url = url;
+	p->chall_type = type;
 	p->chall.token = json_string_value(json_object_get(found, "token"));
 	p->chall_url = json_string_value(json_object_get(found, "url"));
 	if (!token_ok(p->chall.token) || !acme_url_ok(p->chall_url, "challenge"))
@@ -177,36 +178,43 @@ redact_token(char *buf, const char *token)
 }
 
 /*
- * The CA's reasons for an invalid authorization, from its challenges'
- * errors, with the challenges' tokens cut out: a CA's error may quote the
- * URL it fetched, and no token goes to a log, an event or the status.
+ * Reports the authorization of p failed, with the CA's reason from the
+ * challenge that ended invalid (ch), its token cut out: a CA's error may
+ * quote the URL it fetched, and no token goes to a log, an event or the
+ * status.  A challenge in any other state is reported as it is.
  */
 static void
-authz_failure(const json_t *authz, const char *what)
+chall_failure(const json_t *ch, const struct pending *p)
 {
-	const json_t *ch, *err;
-	const char *type = NULL;
-	char why[1024] = "";
-	size_t k;
+	const json_t *err = json_object_get(ch, "error");
+	const char *type = json_string_value(json_object_get(err, "type"));
+	char why[1024] = "", sst[32];
 
-	json_array_foreach(json_object_get(authz, "challenges"), k, ch) {
-		if (!json_is_object(err = json_object_get(ch, "error")))
-			continue;
-		acme_problem_append(err, why, sizeof(why));
-		if (type == NULL)
-			type = json_string_value(json_object_get(err, "type"));
+	if (strcmp(acme_status_of(ch), "invalid") != 0) {
+		ck_sanitize(sst, sizeof(sst), acme_status_of(ch), SIZE_MAX);
+		ck_error_as(CK_ERR_CA, "%s challenge for %s is %s, neither valid nor invalid",
+		    p->chall_type, p->ident, sst[0] ? sst : "without status");
+		return;
 	}
-	json_array_foreach(json_object_get(authz, "challenges"), k, ch)
-		redact_token(why, json_string_value(json_object_get(ch, "token")));
+	if (json_is_object(err))
+		acme_problem_append(err, why, sizeof(why));
+	redact_token(why, p->chall.token);
 	ck_error_problem(CK_ERR_VALIDATION, type != NULL ? acme_problem_short(type) : NULL, -1,
-	    "%s failed: %s", what, why[0] ? why : "no reason given");
+	    "authorization for %s failed: %s", p->ident, why[0] ? why : "no reason given");
 }
 
 /*
  * Fetches every authorization of order; for the pending ones has the
  * solver present the key authorization and tells the CA to validate, then
- * polls each until it is valid.  What was presented is cleaned up on every
- * path.
+ * polls each challenge until it is valid.  What was presented is cleaned
+ * up on every path.
+ *
+ * The challenge is polled, not its authorization: its state is the
+ * authorization's (RFC 8555 7.1.6: valid once it is, invalid once it is)
+ * and its error is the CA's reason.  Besides, Pebble 2.4 holds an
+ * authorization's lock while it looks up the account of a request for it,
+ * and a newOrder read-locks every authorization under the store's lock: a
+ * fleet's concurrent authorization polls deadlocked it (bench/fleet).
  */
 static int
 authorize(struct ck_acme *a, const json_t *order, struct ck_solver *solver, int64_t deadline)
@@ -265,17 +273,22 @@ authorize(struct ck_acme *a, const json_t *order, struct ck_solver *solver, int6
 		goto out;
 	for (i = 0; i < npend; i++) {
 		snprintf(what, sizeof(what), "%s challenge for %s", solver->type, pend[i].ident);
-		if (acme_post_object(a, pend[i].chall_url, empty, what, &result, NULL) != 0)
+		if (acme_post_object(a, pend[i].chall_url, empty, what, &pend[i].answer, NULL) != 0)
 			goto out;
-		json_decref(result);
-		result = NULL;
 	}
+	/* A CA that validated at once has said so in its answer: no poll. */
 	for (i = 0; i < npend; i++) {
-		snprintf(what, sizeof(what), "authorization for %s", pend[i].ident);
-		if (acme_poll_until(a, pend[i].authz_url, "pending", deadline, what, &result) != 0)
-			goto out;
+		snprintf(what, sizeof(what), "%s challenge for %s", solver->type, pend[i].ident);
+		result = pend[i].answer;
+		pend[i].answer = NULL;
+		if (strcmp(acme_status_of(result), "pending") == 0 ||
+		    strcmp(acme_status_of(result), "processing") == 0) {
+			if (acme_poll_until(a, pend[i].chall_url, "pending processing", deadline,
+			    what, &result) != 0)
+				goto out;
+		}
 		if (strcmp(acme_status_of(result), "valid") != 0) {
-			authz_failure(result, what);
+			chall_failure(result, &pend[i]);
 			goto out;
 		}
 		json_decref(result);
@@ -285,8 +298,10 @@ authorize(struct ck_acme *a, const json_t *order, struct ck_solver *solver, int6
 out:
 	for (i = 0; i < npresented; i++)
 		ck_solver_cleanup(solver, &pend[i].chall);
-	for (i = 0; pend != NULL && i < npend; i++)
+	for (i = 0; pend != NULL && i < npend; i++) {
 		free(pend[i].keyauth);
+		json_decref(pend[i].answer);
+	}
 	for (i = 0; i < n && i < CK_MAX_IDENTIFIERS; i++)
 		json_decref(authzs[i]);
 	free(pend);

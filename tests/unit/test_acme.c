@@ -74,6 +74,9 @@
 	"\"finalize\":\"" U_FINALIZE "\"}"
 #define ORDER_VALID "{\"status\":\"valid\",\"finalize\":\"" U_FINALIZE "\"," \
 	"\"certificate\":\"" U_CERT "\"}"
+/* The http-01 challenge of script_pending_authz, validated. */
+#define CHALL1_VALID "{\"type\":\"http-01\",\"url\":\"" U_CHALL1 "\",\"token\":\"" TOKEN \
+	"\",\"status\":\"valid\"}"
 #define BADNONCE "{\"type\":\"urn:ietf:params:acme:error:badNonce\"," \
 	"\"detail\":\"JWS has an invalid anti-replay nonce\",\"status\":400}"
 #define PEM "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUdGVzdA==\n" \
@@ -620,8 +623,7 @@ test_pending_authz_answered(void **state)
 	assert_int_equal(ck_http01_solver_new(port, &resp), 0);
 	S.probe_port = port;
 	script_pending_authz();
-	step("POST", U_AUTHZ1, 200, "{\"status\":\"valid\",\"identifier\":{\"type\":\"dns\","
-	    "\"value\":\"a.example\"}}", NULL);
+	step("POST", U_CHALL1, 200, CHALL1_VALID, NULL);
 	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
 	step("POST", U_CERT, 200, PEM, NULL);
 	assert_int_equal(issue(a, resp, &pem, &pemlen), 0);
@@ -634,10 +636,71 @@ test_pending_authz_answered(void **state)
 	assert_int_equal(count_url(U_CHALL2), 0);
 	assert_string_equal(S.recs[5].url, U_CHALL1);
 	assert_string_equal(S.recs[5].payload, "{}");
+	/* Polled at the challenge, by POST-as-GET: the authorization is fetched once. */
+	assert_string_equal(S.recs[6].url, U_CHALL1);
+	assert_string_equal(S.recs[6].payload, "");
+	assert_int_equal(count_url(U_AUTHZ1), 1);
 	/* Withdrawn after: with its last token gone the responder stops listening. */
 	assert_not_listening(port);
 
 	free(pem);
+	ck_solver_free(resp);
+	ck_acme_free(a);
+}
+
+/*
+ * Broken: a challenge the CA answers as valid or invalid at once is polled
+ * all the same (a request more), the reason in an invalid one is lost, or a
+ * challenge that ends neither valid nor invalid is taken for valid.
+ */
+static void
+test_challenge_final_states(void **state)
+{
+	static const struct {
+		const char *answer;	/* to the challenge POST */
+		const char *poll;	/* to the one poll, or NULL: none expected */
+		const char *error;	/* NULL: issued */
+	} cases[] = {
+		{ CHALL1_VALID, NULL, NULL },
+		{ "{\"status\":\"invalid\",\"error\":{\"type\":"
+		    "\"urn:ietf:params:acme:error:dns\",\"detail\":\"no TXT record\"}}", NULL,
+		    "authorization for a.example failed: dns: no TXT record" },
+		{ "{\"status\":\"pending\"}", "{\"status\":\"deactivated\"}",
+		    "http-01 challenge for a.example is deactivated, neither valid nor invalid" },
+		{ "{\"status\":\"processing\"}", "{\"type\":\"http-01\"}",
+		    "http-01 challenge for a.example is without status, neither valid nor invalid" },
+	};
+	struct ck_solver *resp = NULL;
+	struct ck_acme *a = client_with_account();
+	char *pem = NULL;
+	size_t pemlen = 0, i;
+	int chall, fin;
+
+	assert_int_equal(ck_http01_solver_new(ck_test_free_port(), &resp), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_clear_error();
+		chall = count_url(U_CHALL1);
+		fin = count_url(U_FINALIZE);
+		script_pending_authz();
+		free(S.steps[S.nsteps - 1].body);
+		S.steps[S.nsteps - 1].body = xstrdup(cases[i].answer);
+		if (cases[i].poll != NULL)
+			step("POST", U_CHALL1, 200, cases[i].poll, NULL);
+		if (cases[i].error == NULL) {
+			step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
+			step("POST", U_CERT, 200, PEM, NULL);
+		}
+		assert_int_equal(issue(a, resp, &pem, &pemlen), cases[i].error == NULL ? 0 : -1);
+		assert_int_equal(S.nrecs, S.nsteps);
+		assert_int_equal(count_url(U_CHALL1) - chall, cases[i].poll != NULL ? 2 : 1);
+		if (cases[i].error != NULL) {
+			assert_null(pem);
+			assert_error_has(cases[i].error);
+			assert_int_equal(count_url(U_FINALIZE), fin);
+		}
+		free(pem);
+		pem = NULL;
+	}
 	ck_solver_free(resp);
 	ck_acme_free(a);
 }
@@ -647,8 +710,7 @@ static void
 script_finalize_not_ready(void)
 {
 	script_pending_authz();
-	step("POST", U_AUTHZ1, 200, "{\"status\":\"valid\",\"identifier\":{\"type\":\"dns\","
-	    "\"value\":\"a.example\"}}", NULL);
+	step("POST", U_CHALL1, 200, CHALL1_VALID, NULL);
 	step("POST", U_FINALIZE, 403, "{\"type\":\"urn:ietf:params:acme:error:orderNotReady\","
 	    "\"detail\":\"order is pending\"}", NULL);
 }
@@ -806,12 +868,12 @@ test_authz_invalid_reports_reason(void **state)
 	assert_int_equal(ck_http01_solver_new(port, &resp), 0);
 	script_pending_authz();
 	/* One more poll, after the shortest wait acme.c allows for Retry-After: 0. */
-	step("POST", U_AUTHZ1, 200, "{\"status\":\"pending\"}", NULL)->retry_after = xstrdup("0");
-	step("POST", U_AUTHZ1, 200, "{\"status\":\"invalid\",\"identifier\":{\"type\":\"dns\","
-	    "\"value\":\"a.example\"},\"challenges\":[{\"type\":\"http-01\",\"url\":\"" U_CHALL1
-	    "\",\"token\":\"" TOKEN "\",\"status\":\"invalid\",\"error\":{\"type\":"
+	step("POST", U_CHALL1, 200, "{\"status\":\"processing\"}", NULL)->retry_after =
+	    xstrdup("0");
+	step("POST", U_CHALL1, 200, "{\"type\":\"http-01\",\"url\":\"" U_CHALL1 "\","
+	    "\"token\":\"" TOKEN "\",\"status\":\"invalid\",\"error\":{\"type\":"
 	    "\"urn:ietf:params:acme:error:connection\",\"detail\":\"198.51.100.7: Fetching "
-	    "http://a.example/.well-known/acme-challenge/" TOKEN ": Connection refused\"}}]}", NULL);
+	    "http://a.example/.well-known/acme-challenge/" TOKEN ": Connection refused\"}}", NULL);
 	assert_int_equal(issue(a, resp, &pem, &pemlen), -1);
 	assert_null(pem);
 	assert_error_has("authorization for a.example failed");
@@ -1125,8 +1187,8 @@ test_max_identifiers(void **state)
 		step("POST", curl_, 200, "{\"type\":\"http-01\",\"status\":\"processing\"}", NULL);
 	}
 	for (i = 0; i < CK_MAX_IDENTIFIERS; i++) {
-		snprintf(url, sizeof(url), CA "/authz/n%d", i);
-		step("POST", url, 200, "{\"status\":\"valid\"}", NULL);
+		snprintf(curl_, sizeof(curl_), CA "/chall/n%d", i);
+		step("POST", curl_, 200, "{\"status\":\"valid\"}", NULL);
 	}
 	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
 	step("POST", U_CERT, 200, PEM, NULL);
@@ -1774,6 +1836,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pacing_only_when_slow_and_given, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finalize_early_order_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_authz_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_challenge_final_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_authz_invalid_reports_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_badnonce_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_badnonce_bounded, setup, teardown),
