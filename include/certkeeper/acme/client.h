@@ -17,7 +17,7 @@
 
 #define CK_ACME_MAX_BADNONCE 20	/* retries of one request; Pebble's test mode rejects half */
 /*
- * The first poll of an authorization or an order comes this long after the
+ * The first poll of a challenge or an order comes this long after the
  * request that set the CA to work (the challenge, the finalize), then the
  * waits grow from 50 ms (Retry-After when the CA gives one).  A poll at
  * once races the CA's own worker and often loses, which costs the 50 ms

@@ -1,7 +1,7 @@
 /*
  * util/clock.h: time as certkeeper sees it, and the stop request.
  *
- * Every wait (order and authorization polls, later backoff and the
+ * Every wait (order and challenge polls, later backoff and the
  * resident agent's sleep) goes through a clock, so that tests can run
  * simulated minutes in microseconds, and so that a stop request (SIGTERM,
  * SIGINT) ends any wait at once.  Times are wall-clock milliseconds since
