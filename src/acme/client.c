@@ -392,9 +392,8 @@ poll_wait(struct ck_acme *a, const struct ck_http_resp *r, int attempt, int64_t 
 	return ck_clock_wait_until_ms(a->clock, now + ms) == 1 ? 1 : 0;
 }
 
-/* Whether status st is one of the words of list (space-separated). */
-static int
-status_in(const char *st, const char *list)
+int
+acme_status_in(const char *st, const char *list)
 {
 	size_t n = strlen(st), w;
 
@@ -434,7 +433,7 @@ acme_poll_until(struct ck_acme *a, const char *url, const char *waiting, int64_t
 		if ((*obj = acme_body_object(&r, what)) == NULL)
 			goto out;
 		st = acme_status_of(*obj);
-		if (!status_in(st, waiting))
+		if (!acme_status_in(st, waiting))
 			break;
 		ck_sanitize(sst, sizeof(sst), st, SIZE_MAX);
 		if (ck_clock_now_ms(a->clock) >= deadline) {

@@ -100,6 +100,8 @@ int acme_content_type_ok(const struct ck_http_resp *r, const char *what, const c
 
 /* The "status" string of an object, or "" when absent. */
 const char *acme_status_of(const json_t *obj);
+/* Whether status st is one of the words of list (space-separated). */
+int acme_status_in(const char *st, const char *list);
 
 /* Appends sanitized "TYPE: DETAIL" of problem object p to buf. */
 void acme_problem_append(const json_t *p, char *buf, size_t buflen);

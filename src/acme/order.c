@@ -24,6 +24,9 @@
 #include "certkeeper/util/limits.h"
 #include "certkeeper/util/log.h"
 
+/* The states of a challenge the CA is still at (RFC 8555 7.1.6). */
+#define CHALL_WAITING "pending processing"
+
 /* An authorization that needs its challenge answered. */
 struct pending {
 	const char *chall_url;
@@ -281,12 +284,10 @@ authorize(struct ck_acme *a, const json_t *order, struct ck_solver *solver, int6
 		snprintf(what, sizeof(what), "%s challenge for %s", solver->type, pend[i].ident);
 		result = pend[i].answer;
 		pend[i].answer = NULL;
-		if (strcmp(acme_status_of(result), "pending") == 0 ||
-		    strcmp(acme_status_of(result), "processing") == 0) {
-			if (acme_poll_until(a, pend[i].chall_url, "pending processing", deadline,
-			    what, &result) != 0)
-				goto out;
-		}
+		if (acme_status_in(acme_status_of(result), CHALL_WAITING) &&
+		    acme_poll_until(a, pend[i].chall_url, CHALL_WAITING, deadline, what,
+		    &result) != 0)
+			goto out;
 		if (strcmp(acme_status_of(result), "valid") != 0) {
 			chall_failure(result, &pend[i]);
 			goto out;
