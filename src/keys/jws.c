@@ -191,14 +191,16 @@ ck_jws_b64url_json(const json_t *j)
 	return out;
 }
 
+#define JWS_FORMAT "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"}"
+
 int
 ck_jws_sign(struct ck_signer *s, const char *url, const char *nonce, const char *kid,
     const json_t *payload, char **out)
 {
-	json_t *hdr = NULL, *jwk = NULL, *jws = NULL;
+	json_t *hdr = NULL, *jwk = NULL;
 	char *prot64 = NULL, *pay64 = NULL, *input = NULL, *sig64 = NULL;
 	unsigned char *sig = NULL;
-	size_t siglen, inlen;
+	size_t siglen, inlen, len;
 	int rc = -1;
 
 	hdr = json_pack("{s:s, s:s}", "alg", ck_signer_jws_alg(s), "url", url);
@@ -237,15 +239,16 @@ ck_jws_sign(struct ck_signer *s, const char *url, const char *nonce, const char 
 		ck_error("out of memory encoding the JWS signature");
 		goto out;
 	}
-	jws = json_pack("{s:s, s:s, s:s}", "protected", prot64, "payload", pay64,
-	    "signature", sig64);
-	if (jws == NULL || (*out = json_dumps(jws, JSON_COMPACT)) == NULL) {
-		ck_error("cannot serialize the JWS for %s", url);
+	/* The flattened JSON serialization (RFC 7515 7.2.2): three base64url
+	 * strings, which need no escaping, so no JSON object is built for it. */
+	len = sizeof(JWS_FORMAT) + inlen + strlen(sig64);
+	if ((*out = malloc(len)) == NULL) {
+		ck_error("out of memory serializing the JWS for %s", url);
 		goto out;
 	}
+	snprintf(*out, len, JWS_FORMAT, prot64, pay64, sig64);
 	rc = 0;
 out:
-	json_decref(jws);
 	json_decref(jwk);
 	json_decref(hdr);
 	free(sig64);

@@ -175,6 +175,12 @@ out:
 }
 
 int
+ck_signer_is_soft(const struct ck_signer *s)
+{
+	return s != NULL && s->ops == &soft_ops;
+}
+
+int
 ck_soft_signer_new(EVP_PKEY *pkey, struct ck_signer **out)
 {
 	struct ck_signer *s = NULL;

@@ -41,6 +41,14 @@ check_kid_request(enum ck_key_type t, const char *alg)
 	assert_int_equal(ck_jws_sign(s, "https://ca/new-order", "nonce-1", "https://ca/acct/1",
 	    payload, &jws), 0);
 	assert_int_equal(ck_jws_verify(jws, s->pub, &hdr, &body), 0);
+	/* The flattened serialization: an object of exactly three strings. */
+	got = json_loads(jws, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(got);
+	assert_int_equal(json_object_size(got), 3);
+	assert_true(json_is_string(json_object_get(got, "protected")));
+	assert_true(json_is_string(json_object_get(got, "payload")));
+	assert_true(json_is_string(json_object_get(got, "signature")));
+	json_decref(got);
 	assert_string_equal(json_string_value(json_object_get(hdr, "alg")), alg);
 	assert_string_equal(json_string_value(json_object_get(hdr, "nonce")), "nonce-1");
 	assert_string_equal(json_string_value(json_object_get(hdr, "url")), "https://ca/new-order");
