@@ -16,7 +16,6 @@
 
 #include "certkeeper/keys/csr.h"
 #include "certkeeper/keys/ecder.h"
-#include "certkeeper/keys/soft.h"
 #include "certkeeper/util/ip.h"
 #include "certkeeper/util/log.h"
 
@@ -246,11 +245,11 @@ ck_csr_build(struct ck_signer *s, char *const *domains, size_t ndomains,
 		goto out;
 	/*
 	 * Catches a backend (the TPM) that signed other bytes, or with another
-	 * key.  A software key's signature is OpenSSL's own, over these bytes,
-	 * with the key s->pub was taken from; checking it cost a renewal 0.9 M
-	 * instructions (2%), and the CA checks it anyway (badCSR).
+	 * key.  An in-process signature (a software key) is OpenSSL's own, over
+	 * these bytes, with the key s->pub was taken from; checking it cost a
+	 * renewal 0.9 M instructions (2%), and the CA checks it anyway (badCSR).
 	 */
-	if (!ck_signer_is_soft(s) && X509_REQ_verify(req, s->pub) != 1) {
+	if (!s->ops->in_process && X509_REQ_verify(req, s->pub) != 1) {
 		ck_error_ssl("CSR self-check: the %s signature does not verify",
 		    ck_key_type_name(s->type));
 		goto out;

@@ -28,7 +28,12 @@ static void soft_destroy(struct ck_signer *s);
 static int soft_sign_digest(struct ck_signer *s, const unsigned char *dgst, size_t dlen,
     unsigned char **sig, size_t *siglen);
 
-static const struct ck_signer_ops soft_ops = { soft_sign, soft_destroy, soft_sign_digest };
+static const struct ck_signer_ops soft_ops = {
+	.sign = soft_sign,
+	.destroy = soft_destroy,
+	.sign_digest = soft_sign_digest,
+	.in_process = 1,
+};
 
 int
 ck_soft_generate(enum ck_key_type t, EVP_PKEY **out)
@@ -172,12 +177,6 @@ out:
 	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
 	return rc;
-}
-
-int
-ck_signer_is_soft(const struct ck_signer *s)
-{
-	return s != NULL && s->ops == &soft_ops;
 }
 
 int

@@ -28,6 +28,7 @@ const struct ck_signer_ops cktpm_signer_ops = {
 	.sign = tpm_sign,
 	.destroy = tpm_destroy,
 	.sign_digest = tpm_sign_digest,
+	.in_process = 0,	/* signed in the TPM: a CSR is checked */
 };
 
 /*

@@ -49,6 +49,13 @@ struct ck_signer_ops {
 	 */
 	int (*sign_digest)(struct ck_signer *s, const unsigned char *dgst, size_t dlen,
 	    unsigned char **sig, size_t *siglen);
+	/*
+	 * Non-zero when the signatures are OpenSSL's own, made in this process
+	 * with the private key whose public half is pub: a CSR signed through
+	 * it needs no self-check.  Zero, the default, for a backend whose
+	 * signatures are checked before they leave (the TPM).
+	 */
+	int in_process;
 };
 
 struct ck_signer {

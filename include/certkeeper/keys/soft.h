@@ -17,12 +17,6 @@ int ck_soft_generate(enum ck_key_type t, EVP_PKEY **out);
 int ck_soft_signer_new(EVP_PKEY *pkey, struct ck_signer **out);
 
 /*
- * Non-zero when s is this backend: OpenSSL signing in this process with the
- * private key whose public half is s->pub.
- */
-int ck_signer_is_soft(const struct ck_signer *s);
-
-/*
  * PKCS#8 PEM of a private key; *pem is OPENSSL_malloc'd and NUL-terminated.
  * It is the secret: free it with OPENSSL_clear_free(*pem, *pemlen).
  */
