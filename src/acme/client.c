@@ -213,22 +213,26 @@ ck_acme_set_pacing(struct ck_acme *a, int64_t max_ms)
 }
 
 /*
- * A pause uniform in [0, min(pace_max_ms, CK_ACME_PACE_CAP_MS)]: clients
- * that waited together go on apart.
+ * A pause of a random share, CK_ACME_PACE_SHARE_MIN to _MAX per mille, of
+ * the time given (pace_max_ms, counted at most up to what makes the longest
+ * share CK_ACME_PACE_CAP_MS): clients that waited together go on apart,
+ * and in order of how much time each can spare.
  */
 static int64_t
 pause_ms(const struct ck_acme *a)
 {
-	uint64_t cap = (uint64_t)a->pace_max_ms, rnd;
+	uint64_t base = (uint64_t)a->pace_max_ms, rnd, share;
 	unsigned char b[4];
 
-	if (cap > CK_ACME_PACE_CAP_MS)
-		cap = CK_ACME_PACE_CAP_MS;
+	if (base > (uint64_t)CK_ACME_PACE_CAP_MS * 1000 / CK_ACME_PACE_SHARE_MAX)
+		base = (uint64_t)CK_ACME_PACE_CAP_MS * 1000 / CK_ACME_PACE_SHARE_MAX;
 	if (RAND_bytes(b, sizeof(b)) == 1)
 		rnd = (uint64_t)b[0] << 24 | (uint64_t)b[1] << 16 | (uint64_t)b[2] << 8 | b[3];
 	else
 		rnd = 1U << 31;	/* no randomness at hand: the middle */
-	return (int64_t)((rnd * (cap + 1)) >> 32);
+	share = CK_ACME_PACE_SHARE_MIN +
+	    ((rnd * (CK_ACME_PACE_SHARE_MAX - CK_ACME_PACE_SHARE_MIN + 1)) >> 32);
+	return (int64_t)(base * share / 1000);
 }
 
 int
@@ -458,6 +462,13 @@ int
 ck_acme_new(struct ck_http *http, struct ck_clock *clock, const char *directory_url,
     struct ck_signer *account, struct ck_acme **out)
 {
+	return ck_acme_new_paced(http, clock, directory_url, account, 0, out);
+}
+
+int
+ck_acme_new_paced(struct ck_http *http, struct ck_clock *clock, const char *directory_url,
+    struct ck_signer *account, int64_t pace_max_ms, struct ck_acme **out)
+{
 	struct ck_acme *a = NULL;
 	struct ck_http_resp r;
 	int rc = -1;
@@ -471,6 +482,8 @@ ck_acme_new(struct ck_http *http, struct ck_clock *clock, const char *directory_
 	a->http = http;
 	a->clock = clock;
 	a->account = account;
+	/* The directory is the first request: a frozen CA that returns answers it first. */
+	ck_acme_set_pacing(a, pace_max_ms);
 	if (ck_jwk_thumbprint(account->pub, &a->thumbprint) != 0)
 		goto out;
 	if (acme_request(a, "GET", directory_url, NULL, 0, &r) != 0)

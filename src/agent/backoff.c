@@ -32,7 +32,7 @@ ck_backoff_ceiling(long retry_min, long retry_max, long failures)
 time_t
 ck_backoff_retry_at(const struct ck_backoff *b, time_t now, uint32_t rnd)
 {
-	long lo, hi, ceiling, wait, left, cap;
+	long lo, hi, ceiling, wait, left, cap, share;
 
 	policy(b->retry_min, b->retry_max, &lo, &hi);
 	ceiling = ck_backoff_ceiling(lo, hi, b->failures);
@@ -43,12 +43,20 @@ ck_backoff_retry_at(const struct ck_backoff *b, time_t now, uint32_t rnd)
 			    CK_BACKOFF_RETRY_AFTER_MAX;
 	} else if (b->rate_limited && wait < CK_BACKOFF_RATE_LIMITED)
 		wait = CK_BACKOFF_RATE_LIMITED;
-	/* A valid certificate is retried before it expires: at most half of what is left. */
+	/*
+	 * A valid certificate is retried before it expires: at most a share of
+	 * what is left, from CK_BACKOFF_SHARE_MIN to CK_BACKOFF_SHARE_MAX per
+	 * mille, drawn from rnd's low 16 bits (the wait above took its high bits).
+	 */
 	if (b->not_after > now) {
 		/* No wait is longer than a week: beyond two weeks left, the cap does not bite. */
 		left = b->not_after - now < 2 * CK_BACKOFF_RETRY_AFTER_MAX ?
 		    (long)(b->not_after - now) : 2 * CK_BACKOFF_RETRY_AFTER_MAX;
-		cap = left / 2 < CK_BACKOFF_EXPIRY_FLOOR ? CK_BACKOFF_EXPIRY_FLOOR : left / 2;
+		share = CK_BACKOFF_SHARE_MIN + (long)((rnd & 0xffffU) *
+		    (uint32_t)(CK_BACKOFF_SHARE_MAX - CK_BACKOFF_SHARE_MIN) / 0xffffU);
+		cap = left / 1000 * share + left % 1000 * share / 1000;
+		if (cap < CK_BACKOFF_EXPIRY_FLOOR)
+			cap = CK_BACKOFF_EXPIRY_FLOOR;
 		if (wait > cap)
 			wait = cap;
 	}

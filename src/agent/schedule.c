@@ -143,16 +143,16 @@ ck_schedule_plan_at(struct ck_store *st, const struct ck_cert_config *cc, time_t
 int64_t
 ck_plan_spare_ms(const struct ck_plan *p, time_t now, long retry_max)
 {
-	int64_t spare;
+	uint64_t spare;
 
 	if (p->not_after <= now || p->source == CK_DUE_REVOKED ||
 	    (p->installed != CK_INSTALLED_OK && p->installed != CK_INSTALLED_UNCOVERED))
 		return 0;
-	/* Under 2^62 for any time_t difference of a real certificate: halved first. */
-	spare = ((int64_t)p->not_after - (int64_t)now) / 2;
-	if (retry_max > 0 && spare > retry_max)
-		spare = retry_max;
-	return spare > INT64_MAX / 1000 ? INT64_MAX : spare * 1000;
+	/* Exact in unsigned arithmetic, since not_after > now. */
+	spare = (uint64_t)p->not_after - (uint64_t)now;
+	if (retry_max > 0 && spare > (uint64_t)retry_max)
+		spare = (uint64_t)retry_max;
+	return spare > (uint64_t)INT64_MAX / 1000 ? INT64_MAX : (int64_t)spare * 1000;
 }
 
 int

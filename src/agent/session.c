@@ -194,9 +194,9 @@ ck_session_acme(struct ck_session *s, int create, struct ck_acme **out)
 		goto out;
 	if (ck_session_http(s) != 0)
 		goto out;
-	if (ck_acme_new(s->http, s->clock, s->cfg->directory, s->account, &s->acme) != 0)
+	if (ck_acme_new_paced(s->http, s->clock, s->cfg->directory, s->account, s->pace_max_ms,
+	    &s->acme) != 0)
 		goto out;
-	ck_acme_set_pacing(s->acme, s->pace_max_ms);
 	if (s->cfg->eab_kid != NULL)
 		ck_acme_set_eab(s->acme, s->cfg->eab_kid, s->cfg->eab_hmac_key,
 		    s->cfg->eab_hmac_key_len);

@@ -285,7 +285,15 @@ test_backoff_expiry_cap(void **state)
 	int tries;
 
 	b.not_after = NOW + 1000;
-	assert_int_equal(wait_for(&b, UINT32_MAX), 500);
+	assert_int_equal(wait_for(&b, UINT32_MAX), 800);
+	/*
+	 * The share of what is left is random too (rnd's low bits), from 50% to
+	 * 80%: a fleet whose certificates fell due together retries spread in
+	 * proportion to the time each has left.
+	 */
+	assert_int_equal(wait_for(&b, 0xffff0000u), 500);
+	assert_int_equal(wait_for(&b, 0xffff8000u), 650);
+	assert_int_equal(wait_for(&b, 0xffffffffu), 800);
 	/* Over Retry-After and rateLimited too: the certificate comes first. */
 	b.retry_after = 3600;
 	assert_int_equal(wait_for(&b, 0), 500);
@@ -294,14 +302,14 @@ test_backoff_expiry_cap(void **state)
 	assert_int_equal(wait_for(&b, 0), 500);
 	b.rate_limited = 0;
 	/*
-	 * Near the end, half of what is left even below retry_min (a minute
+	 * Near the end, a share of what is left even below retry_min (a minute
 	 * here): a retry at the moment of expiry (what a floor of retry_min
 	 * made) comes too late to keep a valid certificate installed.
 	 */
 	b.not_after = NOW + 90;
-	assert_int_equal(wait_for(&b, UINT32_MAX), 45);
+	assert_int_equal(wait_for(&b, UINT32_MAX), 72);
 	b.not_after = NOW + 30;
-	assert_int_equal(wait_for(&b, UINT32_MAX), 15);
+	assert_int_equal(wait_for(&b, UINT32_MAX), 24);
 	assert_int_equal(wait_for(&b, 0), 15);
 	b.not_after = NOW + 3;
 	assert_int_equal(wait_for(&b, 0), 1);
@@ -335,7 +343,7 @@ test_backoff_expiry_cap(void **state)
 		b.failures++;
 	}
 	assert_int_equal(now, b.not_after);
-	/* The ramp, 20 waits of retry_max, then the halvings down to a second. */
+	/* The ramp, 20 waits of retry_max, then the cuts to a fifth down to a second. */
 	if (tries > 45)
 		fail_msg("%d attempts in the last 5 days: a retry loop near expiry", tries);
 }
@@ -392,7 +400,7 @@ test_backoff_learn(void **state)
 	assert_int_equal(sc.next_attempt, NOW + 300 + 7200);
 	/* The installed certificate's end caps it. */
 	ck_backoff_learn(&sc, &fail, MIN_WAIT, MAX_WAIT, NOW + 1400, NOW + 400, UINT32_MAX);
-	assert_int_equal(sc.next_attempt, NOW + 400 + 500);
+	assert_int_equal(sc.next_attempt, NOW + 400 + 800);
 	/* Success: no failures, no backoff, no ARI window; the thumbprint stays. */
 	snprintf(sc.ari_id, sizeof(sc.ari_id), "%s", ARI_ID);
 	sc.ari_start = NOW;

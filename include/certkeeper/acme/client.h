@@ -11,6 +11,7 @@
 #define CERTKEEPER_ACME_CLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "certkeeper/keys/signer.h"
 #include "certkeeper/net/http.h"
 #include "certkeeper/util/clock.h"
@@ -29,22 +30,32 @@
 #endif
 #define CK_ACME_SLOW_MS 2000	/* an answer this late: the CA was down, frozen or overloaded */
 #define CK_ACME_PACE_CAP_MS 60000	/* the longest pause after a slow answer */
+#define CK_ACME_PACE_SHARE_MIN 500	/* the pause: 50% of the time given, */
+#define CK_ACME_PACE_SHARE_MAX 800	/* to 80% (per mille) */
 
 struct ck_acme;
 
 /* Fetches the directory.  http, clock and account must outlive the client. */
 int ck_acme_new(struct ck_http *http, struct ck_clock *clock, const char *directory_url,
     struct ck_signer *account, struct ck_acme **out);
+/*
+ * ck_acme_new with pacing (ck_acme_set_pacing) set from the start: the
+ * directory is the first request of a run, the one a CA that was frozen
+ * answers late, together with the rest of the fleet's.
+ */
+int ck_acme_new_paced(struct ck_http *http, struct ck_clock *clock, const char *directory_url,
+    struct ck_signer *account, int64_t pace_max_ms, struct ck_acme **out);
 void ck_acme_free(struct ck_acme *a);
 
 /*
  * Pacing after a slow answer.  A CA that takes CK_ACME_SLOW_MS or more to
  * answer was down, frozen or overloaded, and the requests of a whole fleet
  * that waited with ours are arriving with it: before going on the client
- * waits a random time, uniform up to max_ms and at most
- * CK_ACME_PACE_CAP_MS, so that the fleet's orders go on spread out
- * instead of at once.  max_ms 0 (the default) goes on at once: the agent
- * gives each certificate the time it can spare.
+ * waits a random share, CK_ACME_PACE_SHARE_MIN to _MAX per mille, of max_ms
+ * (and never more than CK_ACME_PACE_CAP_MS), so that the fleet's orders go
+ * on spread out, and the most urgent (the least time to spare) first.
+ * max_ms 0 (the default) goes on at once: the agent gives each certificate
+ * the time it can spare.
  */
 void ck_acme_set_pacing(struct ck_acme *a, int64_t max_ms);
 

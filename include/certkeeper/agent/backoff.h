@@ -10,11 +10,14 @@
  * together.  The CA's Retry-After lengthens it (up to
  * CK_BACKOFF_RETRY_AFTER_MAX), and so does a rateLimited problem without
  * one (to CK_BACKOFF_RATE_LIMITED).  But while the installed certificate is
- * valid, no wait goes past half the time it has left, so that it is
- * retried before it expires: each retry halves what is left, down to
- * CK_BACKOFF_EXPIRY_FLOOR, so a certificate about to expire is retried a
- * few times, not in a loop, and no retry is put off to the moment it
- * expires.  Past its expiry the plain backoff applies.
+ * valid, no wait goes past a random share of the time it has left, 50% to
+ * 80%, so that it is retried before it expires: each retry leaves a fifth
+ * to a half of what was left, down to CK_BACKOFF_EXPIRY_FLOOR, so a
+ * certificate about to expire is retried a few times, not in a loop, and
+ * no retry is put off to the moment it expires.  The share is random so
+ * that a fleet whose certificates all fell due in an outage retries in
+ * order of expiry, spread in proportion to the time each has left, not
+ * in the same few seconds.  Past its expiry the plain backoff applies.
  */
 #ifndef CERTKEEPER_AGENT_BACKOFF_H
 #define CERTKEEPER_AGENT_BACKOFF_H
@@ -27,6 +30,8 @@
 #define CK_BACKOFF_RATE_LIMITED		3600L		/* rateLimited, no Retry-After: 1 h */
 #define CK_BACKOFF_RETRY_AFTER_MAX	(7 * 86400L)	/* longest Retry-After honoured */
 #define CK_BACKOFF_EXPIRY_FLOOR		1L		/* shortest wait the expiry cap makes */
+#define CK_BACKOFF_SHARE_MIN		500L		/* the expiry cap: 50% of what is left, */
+#define CK_BACKOFF_SHARE_MAX		800L		/* to 80% (per mille) */
 
 struct ck_backoff {
 	long retry_min, retry_max;	/* seconds, as configured ([acme] retry_min, retry_max) */
@@ -45,8 +50,8 @@ long ck_backoff_ceiling(long retry_min, long retry_max, long failures);
 
 /*
  * When to attempt again after the failure b describes, which ended at now;
- * rnd is a uniformly random value (0 gives the shortest wait, UINT32_MAX
- * the longest).
+ * rnd is a uniformly random value (0 gives the shortest wait and the
+ * smallest share of what is left, UINT32_MAX the longest and the largest).
  */
 time_t ck_backoff_retry_at(const struct ck_backoff *b, time_t now, uint32_t rnd);
 

@@ -75,10 +75,10 @@ int ck_schedule_plan_info(struct ck_store *st, const struct ck_cert_config *cc, 
 
 /*
  * What a renewal by plan p at now can spare, in milliseconds, for a pause
- * after a slow answer of the CA (ck_acme_set_pacing): half of what is left
- * of the installed certificate, at most retry_max seconds (the wait the
- * operator allows between attempts); 0 for one that has expired, is
- * revoked or is not there.
+ * after a slow answer of the CA (ck_acme_set_pacing, which pauses for a
+ * share of it): what is left of the installed certificate, at most
+ * retry_max seconds (the wait the operator allows between attempts); 0 for
+ * one that has expired, is revoked or is not there.
  */
 int64_t ck_plan_spare_ms(const struct ck_plan *p, time_t now, long retry_max);
 
