@@ -8,6 +8,8 @@ set xlabel "seconds since the first agent started"
 set ylabel "requests per second"
 set y2label "agents holding an expired certificate"
 set y2tics
+# From 0 (all zero, when no agent expired, would centre the line on the plot).
+set y2range [0:*]
 set ytics nomirror
 set grid ytics
 set key top left
