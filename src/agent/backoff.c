@@ -46,7 +46,8 @@ ck_backoff_retry_at(const struct ck_backoff *b, time_t now, uint32_t rnd)
 	/*
 	 * A valid certificate is retried before it expires: at most a share of
 	 * what is left, from CK_BACKOFF_SHARE_MIN to CK_BACKOFF_SHARE_MAX per
-	 * mille, drawn from rnd's low 16 bits (the wait above took its high bits).
+	 * mille, drawn from rnd's low 16 bits (its high bits set the wait above),
+	 * so that a fleet at the cap does not retry at the same share.
 	 */
 	if (b->not_after > now) {
 		/* No wait is longer than a week: beyond two weeks left, the cap does not bite. */
