@@ -210,6 +210,7 @@ void
 ck_acme_set_pacing(struct ck_acme *a, int64_t max_ms)
 {
 	a->pace_max_ms = max_ms > 0 ? max_ms : 0;
+	a->paced = 0;
 }
 
 /*
@@ -245,8 +246,10 @@ acme_request(struct ck_acme *a, const char *method, const char *url, const char 
 		return -1;	/* the attempt's failure: its backoff spreads the retries */
 	took = ck_clock_now_ms(a->clock) - start;
 	/* A clock stepped during the request says nothing either way. */
-	if (a->pace_max_ms <= 0 || took < CK_ACME_SLOW_MS || took > 10 * 60 * 1000)
+	if (a->pace_max_ms <= 0 || a->paced || took < CK_ACME_SLOW_MS || took > 10 * 60 * 1000)
 		return 0;
+	/* Once: the fleet is spread by then, and a slow link does not pay at every request. */
+	a->paced = 1;
 	if ((pause = pause_ms(a)) == 0)
 		return 0;
 	ck_info("the CA took %lld.%03lld s to answer: waiting %lld.%03lld s before going on, so "

@@ -31,6 +31,7 @@ struct ck_acme {
 	const unsigned char *eab_key;
 	size_t eab_key_len;
 	int64_t pace_max_ms;	/* ck_acme_set_pacing */
+	int paced;		/* the pause was taken since pacing was last set */
 };
 
 /*

@@ -54,8 +54,10 @@ void ck_acme_free(struct ck_acme *a);
  * waits a random share, CK_ACME_PACE_SHARE_MIN to _MAX per mille, of max_ms
  * (and never more than CK_ACME_PACE_CAP_MS), so that the fleet's orders go
  * on spread out, and the most urgent (the least time to spare) first.
- * max_ms 0 (the default) goes on at once: the agent gives each certificate
- * the time it can spare.
+ * The pause is taken once, at the first slow answer after pacing is set:
+ * a device on a slow link loses at most one pause per renewal.  max_ms 0
+ * (the default) goes on at once: the agent gives each certificate the time
+ * it can spare.
  */
 void ck_acme_set_pacing(struct ck_acme *a, int64_t max_ms);
 
