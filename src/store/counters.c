@@ -138,7 +138,8 @@ ck_store_save_counters(struct ck_store *st, const char *name, const struct ck_co
 		ck_error("out of memory building %s", path);
 		goto out;
 	}
-	rc = ck_store_write_file(path, text, strlen(text), 0600);
+	/* Telemetry, rewritten every pass: atomic, not worth a wait for the disk. */
+	rc = ck_store_replace_file(path, text, strlen(text), 0600);
 out:
 	json_decref(when);
 	json_decref(errors);
@@ -343,7 +344,8 @@ ck_store_save_agent_counters(struct ck_store *st, const struct ck_agent_counters
 		ck_error("out of memory building %s", path);
 		goto out;
 	}
-	rc = ck_store_write_file(path, text, strlen(text), 0600);
+	/* Telemetry, rewritten every pass: atomic, not worth a wait for the disk. */
+	rc = ck_store_replace_file(path, text, strlen(text), 0600);
 out:
 	json_decref(tls);
 	free(text);

@@ -5,8 +5,9 @@
  * in store/dir.c.
  *
  * Nothing here knows what a certificate or an account is.  Every write
- * reaches the disk (fsync) before it becomes visible (rename), and every
- * rename is followed by an fsync of its directory.
+ * reaches the disk (fsync) before it becomes visible (rename); the rename
+ * of a durable write (ck_store_write_file) and a removal
+ * (ckst_remove_file) are followed by an fsync of their directory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -265,8 +266,9 @@ out:
 	return rc;
 }
 
-int
-ck_store_write_file(const char *path, const void *data, size_t len, int mode)
+/* Replaces path atomically; with durable, the rename is made durable too (fsync of its directory). */
+static int
+write_file(const char *path, const void *data, size_t len, int mode, int durable)
 {
 	char *dir = NULL, *tmp = NULL;
 	const char *base;
@@ -294,7 +296,7 @@ ck_store_write_file(const char *path, const void *data, size_t len, int mode)
 		goto out;
 	}
 	made = 0;
-	if (ckst_fsync_dir(dir) == -1)
+	if (durable && ckst_fsync_dir(dir) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -303,6 +305,18 @@ out:
 	free(tmp);
 	free(dir);
 	return rc;
+}
+
+int
+ck_store_write_file(const char *path, const void *data, size_t len, int mode)
+{
+	return write_file(path, data, len, mode, 1);
+}
+
+int
+ck_store_replace_file(const char *path, const void *data, size_t len, int mode)
+{
+	return write_file(path, data, len, mode, 0);
 }
 
 int
@@ -326,13 +340,23 @@ out:
 }
 
 int
-ckst_remove_file(const char *path)
+ckst_unlink(const char *path)
 {
 	if (unlink(path) == -1) {
 		if (errno == ENOENT)
-			return 0;
+			return 1;
 		ck_error_errno("unlink %s", path);
 		return -1;
 	}
-	return ckst_fsync_parent(path);
+	return 0;
+}
+
+int
+ckst_remove_file(const char *path)
+{
+	int r = ckst_unlink(path);
+
+	if (r == 1)
+		return 0;	/* not there: nothing to flush */
+	return r == 0 ? ckst_fsync_parent(path) : -1;
 }

@@ -113,6 +113,12 @@ int ckst_write_new_at(int at, const char *dirpath, const char *name, const void 
     size_t len, int mode);
 
 /*
+ * Removes path without flushing its directory: 0 when removed, 1 when it
+ * was not there, -1 (reported).  A power cut may bring the file back.
+ */
+int ckst_unlink(const char *path);
+
+/*
  * Removes path, which is gone afterwards whether or not it was there, and
  * flushes its directory.  For a file that must not outlive a replacement.
  */

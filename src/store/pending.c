@@ -203,9 +203,15 @@ ck_store_pending_clear(struct ck_store *st, const char *name)
 
 	if (pending_dir(st, name, 0, &dir) != 0)
 		goto out;
-	/* order.json first: a crash midway leaves a stray key, never an order without one. */
+	/*
+	 * order.json first, and durably: a crash or a power cut leaves at most
+	 * a stray key, never an order without one.  A stray key is harmless
+	 * (load ignores a key without an order; the next save replaces it),
+	 * so the keys' removal waits for no flush.
+	 */
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		if ((path = ckst_path("%s/%s", dir, files[i])) == NULL || ckst_remove_file(path) != 0)
+		if ((path = ckst_path("%s/%s", dir, files[i])) == NULL ||
+		    (i == 0 ? ckst_remove_file(path) : ckst_unlink(path)) < 0)
 			goto out;
 		free(path);
 		path = NULL;

@@ -144,7 +144,8 @@ ck_store_save_attempt(struct ck_store *st, const char *name, const struct ck_att
 		ck_error("out of memory building %s", path);
 		goto out;
 	}
-	rc = ck_store_write_file(path, text, strlen(text), 0600);
+	/* Telemetry, rewritten every pass: atomic, not worth a wait for the disk. */
+	rc = ck_store_replace_file(path, text, strlen(text), 0600);
 out:
 	free(text);
 	json_decref(obj);

@@ -391,7 +391,7 @@ ck_metrics_write(struct ck_store *st, const struct ck_config *cfg, time_t now)
 	if (!dir_exists(cfg->metrics_file))
 		goto out;
 	if (ck_metrics_text(st, cfg, now, &text, &len) != 0 ||
-	    ck_store_write_file(cfg->metrics_file, text, len, 0644) != 0) {
+	    ck_store_replace_file(cfg->metrics_file, text, len, 0644) != 0) {
 		ck_warn("metrics: %s not written (renewals are not affected)", cfg->metrics_file);
 		goto out;
 	}

@@ -16,9 +16,13 @@
  *   pending/NAME/        an order to resume after a crash     (store/pending.h)
  *   certs/NAME/deploy-pending  a deploy to run again          (store/deploy.h)
  *
- * Every file is written to a temporary name in its directory, fsync'd,
- * renamed, and the directory fsync'd: a crash or a concurrent reader sees
- * the old file or the new one, never a mix.  Writers expect the caller to
+ * Every file is written to a temporary name in its directory, fsync'd and
+ * renamed: a crash or a concurrent reader sees the old file or the new
+ * one, never a mix.  What a renewal or a service depends on (versions,
+ * pending orders, schedules, accounts) is durable too: the directory is
+ * fsync'd after the rename.  The telemetry (status.json, counters.json,
+ * the metrics file) is only replaced atomically: a power cut may bring back
+ * its previous content, rewritten at the next pass.  Writers expect the caller to
  * hold the run lock; readers take none, so "certkeeper status" works
  * during a run.
  */
@@ -63,5 +67,12 @@ int ck_store_read_file(const char *path, size_t max, char **buf, size_t *len);
 
 /* Replaces path atomically (temp file, fsync, rename, fsync dir) with mode: all or nothing. */
 int ck_store_write_file(const char *path, const void *data, size_t len, int mode);
+/*
+ * Replaces path atomically as ck_store_write_file does, without the fsync
+ * of its directory: after a power cut path holds the new content or the
+ * previous one, never a mix.  For what is rewritten every pass and worth
+ * no wait for the disk (status, counters, metrics).
+ */
+int ck_store_replace_file(const char *path, const void *data, size_t len, int mode);
 
 #endif
