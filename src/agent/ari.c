@@ -96,8 +96,7 @@ fetch(struct ck_session *s, const struct ck_cert_config *cc, const char *id, tim
 }
 
 void
-ck_ari_refresh(struct ck_session *s, const struct ck_cert_config *cc, time_t now,
-    int just_installed, time_t *next)
+ck_ari_refresh(struct ck_session *s, const struct ck_cert_config *cc, time_t now, time_t *next)
 {
 	struct ck_sched sc;
 	char *id = NULL;
@@ -108,7 +107,7 @@ ck_ari_refresh(struct ck_session *s, const struct ck_cert_config *cc, time_t now
 	if (ck_store_load_schedule(s->store, cc->name, &sc) != 0)
 		ck_sched_init(&sc);	/* reported; the next save replaces it */
 	/* A window for another (older) certificate is no window for this one. */
-	if (!just_installed && strcmp(sc.ari_id, id) == 0 && sc.ari_next_fetch > now) {
+	if (strcmp(sc.ari_id, id) == 0 && sc.ari_next_fetch > now) {
 		*next = sc.ari_next_fetch;
 		goto out;
 	}
@@ -117,6 +116,20 @@ ck_ari_refresh(struct ck_session *s, const struct ck_cert_config *cc, time_t now
 		ck_warn("%s: the renewal window is not saved; it is asked for again", cc->name);
 	*next = sc.ari_next_fetch;
 out:
+	free(id);
+}
+
+void
+ck_ari_after_install(struct ck_session *s, const struct ck_cert_config *cc, time_t now,
+    struct ck_sched *sc, time_t *next)
+{
+	char *id;
+
+	*next = 0;
+	if ((id = installed_id(s, cc)) == NULL)
+		return;
+	fetch(s, cc, id, now, sc);
+	*next = sc->ari_next_fetch;
 	free(id);
 }
 

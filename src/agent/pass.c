@@ -152,14 +152,11 @@ attempt(struct ck_session *s, const struct ck_cert_config *cc, const struct ck_p
 	announce(cc, &o, before);
 	if (ck_renew_record(s, cc->name, &o) != 0)
 		r->failed++;
-	if (ck_schedule_after(s, cc, &o, ck_clock_now(s->clock)) != 0)
+	/* With a success, the new certificate's renewal window, over the connection the renewal used. */
+	if (ck_schedule_after(s, cc, &o, ck_clock_now(s->clock), &next) != 0)
 		r->failed++;
+	note_next(r, next);
 	ck_metrics_count(s->store, cc->name, &o, ck_clock_now(s->clock));
-	/* The new certificate's renewal window, over the connection the renewal used. */
-	if (o.result == CK_RESULT_SUCCESS) {
-		ck_ari_refresh(s, cc, ck_clock_now(s->clock), 1, &next);
-		note_next(r, next);
-	}
 }
 
 int
@@ -182,7 +179,7 @@ ck_pass_run(struct ck_session *s, int force, char *const *names, size_t nnames,
 			continue;
 		/* A renewal window is asked for again when the CA said to (RFC 9773 4.3). */
 		if (!force) {
-			ck_ari_refresh(s, cc, now, 0, &ari_next);
+			ck_ari_refresh(s, cc, now, &ari_next);
 			note_next(r, ari_next);
 		}
 		/* A deploy an earlier run left pending goes first, due or not. */

@@ -8,6 +8,7 @@
 
 #include <openssl/rand.h>
 
+#include "certkeeper/agent/ari.h"
 #include "certkeeper/agent/backoff.h"
 #include "certkeeper/agent/schedule.h"
 #include "certkeeper/cert/check.h"
@@ -215,7 +216,7 @@ random_value(const char *name)
 
 int
 ck_schedule_after(struct ck_session *s, const struct ck_cert_config *cc,
-    const struct ck_outcome *o, time_t now)
+    const struct ck_outcome *o, time_t now, time_t *ari_next)
 {
 	enum ck_installed installed;
 	time_t not_before, not_after = 0;
@@ -234,6 +235,11 @@ ck_schedule_after(struct ck_session *s, const struct ck_cert_config *cc,
 		ck_time_rfc3339(sc.next_attempt, when, sizeof(when));
 		ck_info("%s: %ld consecutive failure%s; next attempt not before %s", cc->name,
 		    sc.failures, sc.failures == 1 ? "" : "s", when);
+	}
+	if (ari_next != NULL) {
+		*ari_next = 0;
+		if (o->result == CK_RESULT_SUCCESS)
+			ck_ari_after_install(s, cc, now, &sc, ari_next);
 	}
 	return ck_store_save_schedule(s->store, cc->name, &sc);
 }

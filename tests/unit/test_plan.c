@@ -333,7 +333,7 @@ test_after(void **state)
 	FILE *f;
 
 	/* No account key loaded: the failure counts, no thumbprint is made up. */
-	assert_int_equal(ck_schedule_after(fx->s, &fx->cc, &fail, fx->now), 0);
+	assert_int_equal(ck_schedule_after(fx->s, &fx->cc, &fail, fx->now, NULL), 0);
 	assert_int_equal(ck_store_load_schedule(fx->s->store, cname, &sc), 0);
 	assert_int_equal(sc.failures, 1);
 	assert_int_equal(sc.last_failure, fx->now);
@@ -344,7 +344,7 @@ test_after(void **state)
 	assert_int_equal(ck_soft_generate(CK_KEY_EC_P256, &pkey), 0);
 	assert_int_equal(ck_soft_signer_new(pkey, &fx->s->account), 0);
 	assert_int_equal(ck_jwk_thumbprint(fx->s->account->pub, &thumb), 0);
-	assert_int_equal(ck_schedule_after(fx->s, &fx->cc, &fail, fx->now + 60), 0);
+	assert_int_equal(ck_schedule_after(fx->s, &fx->cc, &fail, fx->now + 60, NULL), 0);
 	assert_int_equal(ck_store_load_schedule(fx->s->store, cname, &sc), 0);
 	assert_int_equal(sc.failures, 2);
 	assert_true(sc.next_attempt >= fx->now + 120 && sc.next_attempt <= fx->now + 180);
@@ -359,14 +359,14 @@ test_after(void **state)
 	ck_session_close(again);
 
 	/* A stop request is no failure. */
-	assert_int_equal(ck_schedule_after(fx->s, &fx->cc, &stop, fx->now + 70), 0);
+	assert_int_equal(ck_schedule_after(fx->s, &fx->cc, &stop, fx->now + 70, NULL), 0);
 	assert_int_equal(ck_store_load_schedule(fx->s->store, cname, &sc), 0);
 	assert_int_equal(sc.failures, 2);
 	assert_int_equal(sc.last_failure, fx->now + 60);
 
 	/* Success resets; the jitter of the new certificate is known at once. */
 	install(fx, -60, 30 * DAY);
-	assert_int_equal(ck_schedule_after(fx->s, &fx->cc, &ok, fx->now + 80), 0);
+	assert_int_equal(ck_schedule_after(fx->s, &fx->cc, &ok, fx->now + 80, NULL), 0);
 	assert_int_equal(ck_store_load_schedule(fx->s->store, cname, &sc), 0);
 	assert_int_equal(sc.failures, 0);
 	assert_int_equal(sc.next_attempt, 0);
@@ -383,7 +383,7 @@ test_after(void **state)
 	assert_non_null(f = fopen(path, "w"));
 	fputs("garbage", f);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(ck_schedule_after(fx->s, &fx->cc, &fail, fx->now + 90), 0);
+	assert_int_equal(ck_schedule_after(fx->s, &fx->cc, &fail, fx->now + 90, NULL), 0);
 	assert_int_equal(ck_store_load_schedule(fx->s->store, cname, &sc), 0);
 	assert_int_equal(sc.failures, 1);
 	free(thumb);
@@ -402,7 +402,7 @@ test_after_expiry_cap(void **state)
 	ck_sched_init(&sc);
 	sc.failures = 20;
 	save(fx, &sc);
-	assert_int_equal(ck_schedule_after(fx->s, &fx->cc, &fail, fx->now), 0);
+	assert_int_equal(ck_schedule_after(fx->s, &fx->cc, &fail, fx->now, NULL), 0);
 	assert_int_equal(ck_store_load_schedule(fx->s->store, cname, &sc), 0);
 	assert_int_equal(sc.failures, 21);
 	p = plan(fx);

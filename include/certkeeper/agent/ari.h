@@ -33,14 +33,22 @@ void ck_ari_take_window(struct ck_sched *sc, const char *id, const struct ck_ari
     time_t now, uint32_t rnd);
 
 /*
- * Refreshes cc's renewal window if it is time to (or, with just_installed,
- * for the certificate just installed) and returns in *next when to ask
- * again (0: never, e.g. a certificate without an ARI identifier).
- * Connects to the CA only when a fetch is due.  Failures are logged as
- * warnings and never fail the caller: the lifetime rule still applies.
+ * Refreshes cc's renewal window if it is time to, saving it in cc's
+ * schedule, and returns in *next when to ask again (0: never, e.g. a
+ * certificate without an ARI identifier).  Connects to the CA only when a
+ * fetch is due.  Failures are logged as warnings and never fail the
+ * caller: the lifetime rule still applies.
  */
 void ck_ari_refresh(struct ck_session *s, const struct ck_cert_config *cc, time_t now,
-    int just_installed, time_t *next);
+    time_t *next);
+
+/*
+ * Asks the CA for the window of the certificate cc just installed and
+ * takes it into sc, which the caller saves; *next as for ck_ari_refresh.
+ * Failures as for ck_ari_refresh.
+ */
+void ck_ari_after_install(struct ck_session *s, const struct ck_cert_config *cc, time_t now,
+    struct ck_sched *sc, time_t *next);
 
 /*
  * The ARI identifier of cc's installed certificate, for `replaces`

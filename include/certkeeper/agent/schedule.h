@@ -95,10 +95,12 @@ int ck_schedule_plan(struct ck_session *s, const struct ck_cert_config *cc, time
  * Learns the outcome of an attempt at cc that ended at now, and saves it
  * in cc's schedule: the account key's thumbprint when the session has the
  * key loaded, then the backoff (ck_backoff_learn, with a random value from
- * RAND_bytes).  Returns 0, or -1 when the schedule cannot be saved
- * (reported).
+ * RAND_bytes).  With ari_next, a success also takes in the new
+ * certificate's renewal window (ck_ari_after_install, *ari_next when to
+ * ask again), so that the schedule is written once.  Returns 0, or -1 when
+ * the schedule cannot be saved (reported).
  */
 int ck_schedule_after(struct ck_session *s, const struct ck_cert_config *cc,
-    const struct ck_outcome *o, time_t now);
+    const struct ck_outcome *o, time_t now, time_t *ari_next);
 
 #endif
