@@ -98,8 +98,9 @@ def renewal(results, curl_rss_kib, machine, version):
     nf = med.get("certkeeper-nofsync")
     if ck and nf:
         syncs = counts.get("certkeeper", {}).get("fsyncs", "")
-        line = (f"What durability costs: certkeeper makes every file it writes durable before it "
-                f"counts ({syncs} fsync calls a renewal). The same renewals with fsync a no-op "
+        line = (f"What durability costs: certkeeper makes what a renewal and a service depend on "
+                f"durable before it counts on it ({syncs} fsync calls a renewal). The same renewals "
+                f"with fsync a no-op "
                 f"(`bench/nofsync.c`, LD_PRELOAD) took {ck[0] - nf[0]:.0f} ms less wall time and "
                 f"{ck[1] - nf[1]:.0f} ms less CPU")
         if "floor" in med:
