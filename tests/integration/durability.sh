@@ -78,9 +78,10 @@ for i, (_, src, dst) in renames:
     base, parent = os.path.basename(dst), os.path.dirname(dst)
     if base.startswith("v") and parent == certs:
         # The version: its files and its directory, then the rename, then the parent.
+        synced = [e[1] for e in events[:i] if e[0] == "fsync"]
         for f in ("cert.pem", "chain.pem", "fullchain.pem", "key.pem"):
-            if os.path.join(src, f) not in fsyncs:
-                problems.append(f"{f} of the new version was not fsync'd")
+            if os.path.join(src, f) not in synced:
+                problems.append(f"{f} of the new version was not fsync'd before its rename")
         if before(i) != ("fsync", src):
             problems.append(f"the version directory was not fsync'd right before its rename: {before(i)}")
         if after(i) != ("fsync", certs):
