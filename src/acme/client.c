@@ -417,17 +417,22 @@ int
 acme_poll_until(struct ck_acme *a, const char *url, const char *waiting, int64_t deadline,
     const char *what, json_t **obj)
 {
+	return acme_poll_since(a, url, waiting, ck_clock_now_ms(a->clock), deadline, what, obj);
+}
+
+int
+acme_poll_since(struct ck_acme *a, const char *url, const char *waiting, int64_t since,
+    int64_t deadline, const char *what, json_t **obj)
+{
 	struct ck_http_resp r;
 	const char *st;
 	char sst[32];
-	int64_t now;
 	int attempt, rc = -1;
 
 	memset(&r, 0, sizeof(r));
 	/* The CA was just set to work: a poll at once would mostly find it still at it. */
-	now = ck_clock_now_ms(a->clock);
-	if (ck_clock_wait_until_ms(a->clock, now + CK_ACME_FIRST_POLL_MS < deadline ?
-	    now + CK_ACME_FIRST_POLL_MS : deadline) == 1) {
+	if (ck_clock_wait_until_ms(a->clock, since + CK_ACME_FIRST_POLL_MS < deadline ?
+	    since + CK_ACME_FIRST_POLL_MS : deadline) == 1) {
 		ck_error_as(CK_ERR_INTERRUPTED, "%s: stopped while the CA was %.*s", what,
 		    (int)strcspn(waiting, " "), waiting);
 		goto out;

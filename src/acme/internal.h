@@ -138,5 +138,12 @@ int acme_post_object_tolerate(struct ck_acme *a, const char *url, const json_t *
  */
 int acme_poll_until(struct ck_acme *a, const char *url, const char *waiting,
     int64_t deadline, const char *what, json_t **obj);
+/*
+ * acme_poll_until for a url the CA was set to work on at `since` (clock
+ * milliseconds): the first poll comes CK_ACME_FIRST_POLL_MS after that,
+ * so that what the caller did meanwhile is not waited for twice.
+ */
+int acme_poll_since(struct ck_acme *a, const char *url, const char *waiting, int64_t since,
+    int64_t deadline, const char *what, json_t **obj);
 
 #endif

@@ -38,6 +38,26 @@ struct pending {
 	char ident[256];	/* the identifier, sanitized, for messages ("*." for a wildcard) */
 };
 
+/* The agent's record of the order (before_finalize), made once per completion. */
+struct record {
+	const struct ck_order_req *req;
+	const char *order_url;
+	int done;
+};
+
+/* Has the agent record the order, unless it already has: 0, or -1 (reported by it). */
+static int
+record_once(struct record *rec)
+{
+	if (rec->done)
+		return 0;
+	rec->done = 1;
+	if (rec->req->before_finalize != NULL &&
+	    rec->req->before_finalize(rec->req->ctx, rec->order_url) != 0)
+		return -1;
+	return 0;
+}
+
 /* RFC 8738: an address is an "ip" identifier, anything else a "dns" one. */
 static const char *
 ident_type(const char *name)
@@ -212,6 +232,9 @@ chall_failure(const json_t *ch, const struct pending *p)
  * polls each challenge until it is valid.  What was presented is cleaned
  * up on every path.
  *
+ * While the CA validates, the order is recorded (rec): the disk time of
+ * that record is spent in the wait before the first poll, not after it.
+ *
  * The challenge is polled, not its authorization: its state is the
  * authorization's (RFC 8555 7.1.6: valid once it is, invalid once it is)
  * and its error is the CA's reason.  Besides, Pebble 2.4 holds an
@@ -220,13 +243,15 @@ chall_failure(const json_t *ch, const struct pending *p)
  * fleet's concurrent authorization polls deadlocked it (bench/fleet).
  */
 static int
-authorize(struct ck_acme *a, const json_t *order, struct ck_solver *solver, int64_t deadline)
+authorize(struct ck_acme *a, const json_t *order, struct ck_solver *solver, int64_t deadline,
+    struct record *rec)
 {
 	json_t *authzs[CK_MAX_IDENTIFIERS] = { NULL }, *result = NULL, *empty = NULL;
 	struct pending *pend = NULL, cur;
 	const json_t *list = json_object_get(order, "authorizations");
 	size_t i, n = json_array_size(list), npend = 0, npresented = 0, len;
 	char what[300];
+	int64_t posted;
 	int rc = -1, st;
 
 	if (!json_is_array(list) || n == 0 || n > CK_MAX_IDENTIFIERS) {
@@ -279,14 +304,16 @@ authorize(struct ck_acme *a, const json_t *order, struct ck_solver *solver, int6
 		if (acme_post_object(a, pend[i].chall_url, empty, what, &pend[i].answer, NULL) != 0)
 			goto out;
 	}
+	posted = ck_clock_now_ms(a->clock);
 	/* A CA that validated at once has said so in its answer: no poll. */
 	for (i = 0; i < npend; i++) {
 		snprintf(what, sizeof(what), "%s challenge for %s", solver->type, pend[i].ident);
 		result = pend[i].answer;
 		pend[i].answer = NULL;
 		if (acme_status_in(acme_status_of(result), CHALL_WAITING) &&
-		    acme_poll_until(a, pend[i].chall_url, CHALL_WAITING, deadline, what,
-		    &result) != 0)
+		    (record_once(rec) != 0 ||
+		    acme_poll_since(a, pend[i].chall_url, CHALL_WAITING, posted, deadline, what,
+		    &result) != 0))
 			goto out;
 		if (strcmp(acme_status_of(result), "valid") != 0) {
 			chall_failure(result, &pend[i]);
@@ -424,8 +451,8 @@ out:
  * 1 when the CA says orderNotReady (not reported, *order untouched).
  */
 static int
-finalize(struct ck_acme *a, const struct ck_order_req *req, const char *order_url,
-    int early, json_t **order)
+finalize(struct ck_acme *a, const struct ck_order_req *req, struct record *rec, int early,
+    json_t **order)
 {
 	const char *url = json_string_value(json_object_get(*order, "finalize"));
 	json_t *payload = NULL, *fin = NULL;
@@ -435,7 +462,7 @@ finalize(struct ck_acme *a, const struct ck_order_req *req, const char *order_ur
 	if (!acme_url_ok(url, "finalize"))
 		goto out;
 	/* What a crash from here on must find to resume instead of ordering again. */
-	if (req->before_finalize != NULL && req->before_finalize(req->ctx, order_url) != 0)
+	if (record_once(rec) != 0)
 		goto out;
 	if ((csr64 = ck_b64url_encode(req->csr, req->csrlen)) == NULL) {
 		ck_error_as(CK_ERR_INTERNAL, "out of memory");
@@ -480,15 +507,16 @@ static int
 complete(struct ck_acme *a, const struct ck_order_req *req, const char *order_url,
     int64_t deadline, json_t **order, char **pem, size_t *pemlen)
 {
+	struct record rec = { req, order_url, 0 };
 	char safe[64];
 	int st;
 
 	ck_sanitize(safe, sizeof(safe), acme_status_of(*order), SIZE_MAX);
 	ck_debug("order %s is %s", order_url, safe);
 	if (strcmp(acme_status_of(*order), "pending") == 0) {
-		if (authorize(a, *order, req->solver, deadline) != 0)
+		if (authorize(a, *order, req->solver, deadline, &rec) != 0)
 			return -1;
-		if ((st = finalize(a, req, order_url, 1, order)) < 0)
+		if ((st = finalize(a, req, &rec, 1, order)) < 0)
 			return -1;
 		if (st == 1 &&
 		    (acme_poll_until(a, order_url, "pending", deadline, "order", order) != 0 ||
@@ -496,7 +524,7 @@ complete(struct ck_acme *a, const struct ck_order_req *req, const char *order_ur
 			return -1;
 	}
 	if (strcmp(acme_status_of(*order), "ready") == 0 &&
-	    finalize(a, req, order_url, 0, order) != 0)
+	    finalize(a, req, &rec, 0, order) != 0)
 		return -1;
 	if (strcmp(acme_status_of(*order), "processing") == 0 &&
 	    acme_poll_until(a, order_url, "processing", deadline, "order", order) != 0)

@@ -705,6 +705,102 @@ test_challenge_final_states(void **state)
 	ck_acme_free(a);
 }
 
+/* What the before_finalize callback saw: calls, requests sent by then, and when. */
+static struct {
+	int calls;
+	size_t nrecs;
+	int64_t at_ms;
+	int64_t takes_ms;	/* the fake time the record takes */
+	char url[128];
+} R;
+
+static int
+record_hook(void *ctx, const char *order_url)
+{
+	(void)ctx;
+	R.calls++;
+	R.nrecs = S.nrecs;
+	R.at_ms = ck_clock_now_ms(clk);
+	snprintf(R.url, sizeof(R.url), "%s", order_url);
+	ck_clock_fake_advance(clk, R.takes_ms);
+	return 0;
+}
+
+/* issue, with record_hook as before_finalize. */
+static int
+issue_recorded(struct ck_acme *a, struct ck_solver *solver, char **pem, size_t *pemlen)
+{
+	static char d1[] = "a.example";
+	static char *const domains[] = { d1 };
+	static const unsigned char csr[] = { 0x30, 0x82, 0x00 };
+	struct ck_order_req req;
+	int64_t takes = R.takes_ms;
+
+	memset(&R, 0, sizeof(R));
+	R.takes_ms = takes;
+	memset(&req, 0, sizeof(req));
+	req.identifiers = domains;
+	req.nidentifiers = 1;
+	req.csr = csr;
+	req.csrlen = sizeof(csr);
+	req.solver = solver;
+	req.before_finalize = record_hook;
+	return ck_acme_order(a, &req, pem, pemlen);
+}
+
+/*
+ * Broken: the order is recorded after the CA validated instead of while it
+ * does (its disk time added to the wait), the wait before the first poll
+ * is not counted from the challenge POST (a slow record waited for twice),
+ * or the order is recorded twice or not before finalize.
+ */
+static void
+test_recorded_while_validating(void **state)
+{
+	static const int64_t takes[] = { 1, CK_ACME_FIRST_POLL_MS + 3 };
+	struct ck_solver *resp = NULL;
+	struct ck_acme *a = client_with_account();
+	char *pem = NULL;
+	size_t pemlen = 0, i, first;
+
+	assert_int_equal(ck_http01_solver_new(ck_test_free_port(), &resp), 0);
+	for (i = 0; i < sizeof(takes) / sizeof(takes[0]); i++) {
+		first = S.nrecs;
+		script_pending_authz();
+		step("POST", U_CHALL1, 200, CHALL1_VALID, NULL);
+		step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
+		step("POST", U_CERT, 200, PEM, NULL);
+		R.takes_ms = takes[i];
+		assert_int_equal(issue_recorded(a, resp, &pem, &pemlen), 0);
+		assert_int_equal(S.nrecs, S.nsteps);
+		assert_int_equal(R.calls, 1);
+		assert_string_equal(R.url, U_ORDER);
+		/* Right after the challenge POST (first + 2), before its poll. */
+		assert_string_equal(S.recs[first + 2].url, U_CHALL1);
+		assert_int_equal(R.nrecs, first + 3);
+		assert_int_equal(R.at_ms, S.recs[first + 2].at_ms);
+		/* The poll: CK_ACME_FIRST_POLL_MS after the POST, or at once after a longer record. */
+		assert_int_equal(S.recs[first + 3].at_ms - S.recs[first + 2].at_ms,
+		    takes[i] < CK_ACME_FIRST_POLL_MS ? CK_ACME_FIRST_POLL_MS : takes[i]);
+		free(pem);
+		pem = NULL;
+	}
+	/* Valid at once: no poll, recorded just before finalize. */
+	first = S.nrecs;
+	script_pending_authz();
+	free(S.steps[S.nsteps - 1].body);
+	S.steps[S.nsteps - 1].body = xstrdup(CHALL1_VALID);
+	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
+	step("POST", U_CERT, 200, PEM, NULL);
+	assert_int_equal(issue_recorded(a, resp, &pem, &pemlen), 0);
+	assert_int_equal(R.calls, 1);
+	assert_int_equal(R.nrecs, first + 3);
+	assert_string_equal(S.recs[first + 3].url, U_FINALIZE);
+	free(pem);
+	ck_solver_free(resp);
+	ck_acme_free(a);
+}
+
 /* A pending authorization answered and valid, then a finalize the CA finds too early. */
 static void
 script_finalize_not_ready(void)
@@ -736,10 +832,13 @@ test_finalize_early_not_ready(void **state)
 	step("POST", U_ORDER, 200, ORDER_READY, NULL);
 	step("POST", U_FINALIZE, 200, ORDER_VALID, NULL);
 	step("POST", U_CERT, 200, PEM, NULL);
-	assert_int_equal(issue(a, resp, &pem, &pemlen), 0);
+	R.takes_ms = 0;
+	assert_int_equal(issue_recorded(a, resp, &pem, &pemlen), 0);
 	assert_string_equal(pem, PEM);
 	assert_int_equal(S.nrecs, S.nsteps);
 	assert_int_equal(count_url(U_FINALIZE), 2);
+	/* Recorded once, before the first finalize. */
+	assert_int_equal(R.calls, 1);
 	free(pem);
 	ck_solver_free(resp);
 	ck_acme_free(a);
@@ -1885,6 +1984,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_order_invalid_reports_problem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_token_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finalize_early_not_ready, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recorded_while_validating, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pacing_after_slow_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pacing_from_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pacing_only_when_slow_and_given, setup, teardown),

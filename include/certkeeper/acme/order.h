@@ -27,9 +27,11 @@ struct ck_order_req {
 	const char *preferred_chain;
 	long timeout;			/* seconds the order may wait for the CA; 0: the default */
 	/*
-	 * Called with the order URL when the order is ready, just before the
-	 * finalize request: the agent records what resuming it needs.  Non-zero
-	 * stops the order (the callback reports why).
+	 * Called once with the order URL before the finalize request: the
+	 * agent records what resuming the order needs.  When a challenge was
+	 * answered it is called while the CA validates, before the first poll
+	 * (its disk time spent in that wait), else just before finalize.
+	 * Non-zero stops the order (the callback reports why).
 	 */
 	int (*before_finalize)(void *ctx, const char *order_url);
 	/*
