@@ -322,6 +322,8 @@ authorize(struct ck_acme *a, const json_t *order, struct ck_solver *solver, int6
 		json_decref(result);
 		result = NULL;
 	}
+	if (npend > 0)
+		ck_fault_point("challenges-valid");
 	rc = 0;
 out:
 	for (i = 0; i < npresented; i++)

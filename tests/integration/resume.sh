@@ -3,15 +3,18 @@
 # made here with a test fault point: SIGKILL right after the finalize
 # request) leaves the installed set whole and the order recorded; the next
 # run resumes that order (poll, download, check, install) instead of placing
-# a new one: Pebble's log shows no second newOrder.  An order the CA no
+# a new one: Pebble's log shows no second newOrder.  So does a run killed
+# before finalize, once the CA has validated: the order was recorded while
+# it validated.  An order the CA no
 # longer knows is dropped and a new one placed; a CA that lost our account
 # altogether (restarted without state) gets the same key registered again.
 set -euo pipefail
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-# Exact request counts: no badNonce retry may repeat a newOrder.
-export PEBBLE_WFE_NONCEREJECT=0
+# Exact request counts: no badNonce retry may repeat a newOrder.  Fresh
+# authorizations: every order has a challenge to answer (case 3).
+export PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
 ck_start_pebble "$T/pebble"
 state=$T/state
 conf=$T/certkeeper.conf
@@ -58,7 +61,29 @@ s=$(status_json "$conf")
 assert_eq success "$(json_get "$s" '.certificates[0].last_result')" "last_result after the resume"
 note "resumed: no new order, serial $serial2 installed, pending record gone"
 
-# 3. An order the CA no longer knows (a new Pebble) is dropped for a new one.
+# 3. Killed once the CA has validated the challenge, before finalize: the
+# order was recorded while the CA validated, so the next run resumes it
+# (finalize, download, install) without a second newOrder.
+before=$(cert_snapshot "$certs")
+rc=0
+CERTKEEPER_TEST_FAULT=challenges-valid "$CK" -c "$conf" renew --force >"$OUT" 2>"$ERR" </dev/null || rc=$?
+assert_eq 137 "$rc" "exit status of a run killed before finalize (SIGKILL)"
+assert_contains "$(cat "$ERR")" "test fault point challenges-valid" "stderr of the killed run"
+assert_eq "$before" "$(cert_snapshot "$certs")" "installed set after the kill before finalize"
+assert_file "$pending/order.json"
+orders2=$(new_orders)
+url=$(jq -r .url "$pending/order.json")
+run_ck 0 -c "$conf" renew
+assert_contains "$(cat "$ERR")" "resuming order $url" "stderr of the run resuming an unfinalized order"
+assert_eq "$orders2" "$(new_orders)" "newOrder requests after resuming an unfinalized order"
+serial3=$(cert_serial "$certs/current/cert.pem")
+assert_ne "$serial2" "$serial3" "serial after the resumed unfinalized order"
+assert_eq "$(cert_pubkey "$certs/current/cert.pem")" "$(key_pubkey "$certs/current/key.pem")" \
+	"the key of the certificate of the resumed unfinalized order"
+[ ! -e "$pending/order.json" ] || fail "the unfinalized order is still recorded after its install"
+note "killed before finalize: resumed, no new order, serial $serial3 installed"
+
+# 4. An order the CA no longer knows (a new Pebble) is dropped for a new one.
 CERTKEEPER_TEST_FAULT=after-finalize "$CK" -c "$conf" renew --force >"$OUT" 2>"$ERR" </dev/null || true
 assert_file "$pending/order.json"
 # Point the record at an order this Pebble never made.
@@ -71,14 +96,14 @@ assert_contains "$(cat "$ERR")" "no longer knows order" "stderr for an unknown p
 [ ! -e "$pending/order.json" ] || fail "the unknown pending order is still recorded"
 note "an order the CA does not know: dropped, a new order placed and installed"
 
-# 4. A corrupt record is dropped with a warning, never a crash.
+# 5. A corrupt record is dropped with a warning, never a crash.
 CERTKEEPER_TEST_FAULT=after-finalize "$CK" -c "$conf" renew --force >"$OUT" 2>"$ERR" </dev/null || true
 printf '{"url": 5}' >"$pending/order.json"
 run_ck 0 -c "$conf" renew
 assert_contains "$(cat "$ERR")" "dropping the pending order" "stderr for a corrupt pending order"
 note "a corrupt pending record: dropped with a warning"
 
-# 5. A CA restarted without its state no longer knows our account: the key
+# 6. A CA restarted without its state no longer knows our account: the key
 # is registered again and the renewal goes through.
 acct_url=$(cat "$(account_dir "$state")/url")
 ck_restart_pebble
