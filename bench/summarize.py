@@ -96,13 +96,20 @@ def renewal(results, curl_rss_kib, machine, version):
     out.append(f"One plain `curl` fetch of the directory: peak RSS {int(curl_rss_kib) / 1024:.1f} MiB.")
     out.append("")
     nf = med.get("certkeeper-nofsync")
+
+    def less(d):
+        """A difference of medians in words: on a noisy run it may go either way."""
+        if round(d) == 0:
+            return "about as much"
+        return f"{abs(d):.0f} ms {'less' if d > 0 else 'more'}"
+
     if ck and nf:
         syncs = counts.get("certkeeper", {}).get("fsyncs", "")
         line = (f"What durability costs: certkeeper makes what a renewal and a service depend on "
                 f"durable before it counts on it ({syncs} fsync calls a renewal). The same renewals "
                 f"with fsync a no-op "
-                f"(`bench/nofsync.c`, LD_PRELOAD) took {ck[0] - nf[0]:.0f} ms less wall time and "
-                f"{ck[1] - nf[1]:.0f} ms less CPU")
+                f"(`bench/nofsync.c`, LD_PRELOAD) took {less(ck[0] - nf[0])} wall time and "
+                f"{less(ck[1] - nf[1])} CPU")
         if "floor" in med:
             fl = med["floor"]
             line += f": {nf[0] / fl[0]:.2f}x the floor's wall time and {nf[1] / fl[1]:.2f}x its CPU"
