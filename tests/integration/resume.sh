@@ -25,7 +25,6 @@ plog=$CK_PEBBLE_DIR/pebble.log
 
 run_ck 0 -c "$conf" renew
 serial1=$(cert_serial "$certs/current/cert.pem")
-before=$(cert_snapshot "$certs")
 
 # new_orders: how many newOrder requests Pebble has served.
 new_orders() {
@@ -34,29 +33,46 @@ new_orders() {
 orders0=$(new_orders)
 [ "$orders0" -ge 1 ] || fail "Pebble's log shows no newOrder at all (format changed?)"
 
+# killed POINT ORDERS: a forced renewal SIGKILLed at the test fault point
+# POINT leaves the installed set as it was, with one newOrder beyond ORDERS
+# and that order recorded (its key mode 600).  Sets $orders and $url.
+killed() {
+	local before rc=0
+	before=$(cert_snapshot "$certs")
+	CERTKEEPER_TEST_FAULT=$1 "$CK" -c "$conf" renew --force >"$OUT" 2>"$ERR" </dev/null || rc=$?
+	assert_eq 137 "$rc" "exit status of a run killed at $1 (SIGKILL)"
+	assert_contains "$(cat "$ERR")" "test fault point $1" "stderr of the run killed at $1"
+	assert_eq "$before" "$(cert_snapshot "$certs")" "installed set after the kill at $1"
+	assert_file "$pending/order.json"
+	assert_eq 600 "$(file_mode "$pending/key.pem")" "mode of the pending order's key ($1)"
+	orders=$(new_orders)
+	assert_eq $(($2 + 1)) "$orders" "newOrder requests after the run killed at $1"
+	url=$(jq -r .url "$pending/order.json")
+}
+
+# resumed URL ORDERS SERIAL WHAT: a plain run resumes order URL, with no
+# newOrder beyond ORDERS, and installs a certificate other than SERIAL,
+# with the key the killed run made for the order, its record gone after.
+# Sets $serial to the new certificate's serial.
+resumed() {
+	run_ck 0 -c "$conf" renew
+	assert_contains "$(cat "$ERR")" "resuming order $1" "stderr of the run resuming $4"
+	assert_eq "$2" "$(new_orders)" "newOrder requests after resuming $4"
+	serial=$(cert_serial "$certs/current/cert.pem")
+	assert_ne "$3" "$serial" "serial after resuming $4"
+	assert_eq "$(cert_pubkey "$certs/current/cert.pem")" "$(key_pubkey "$certs/current/key.pem")" \
+		"the key of the certificate of $4"
+	[ ! -e "$pending/order.json" ] || fail "$4 is still recorded after its install"
+}
+
 # 1. Killed right after finalize: nothing installed, the order recorded.
-rc=0
-CERTKEEPER_TEST_FAULT=after-finalize "$CK" -c "$conf" renew --force >"$OUT" 2>"$ERR" </dev/null || rc=$?
-assert_eq 137 "$rc" "exit status of a run killed at the fault point (SIGKILL)"
-assert_contains "$(cat "$ERR")" "test fault point after-finalize" "stderr of the killed run"
-assert_eq "$before" "$(cert_snapshot "$certs")" "installed set after the kill"
-assert_file "$pending/order.json"
-assert_eq 600 "$(file_mode "$pending/key.pem")" "mode of the pending order's key"
-orders1=$(new_orders)
-assert_eq $((orders0 + 1)) "$orders1" "newOrder requests after the killed run"
-url=$(jq -r .url "$pending/order.json")
+killed after-finalize "$orders0"
+orders1=$orders
 note "killed after finalize: installed set unchanged, order $url recorded"
 
 # 2. The next (plain) run resumes it: no second newOrder, the certificate installed.
-run_ck 0 -c "$conf" renew
-assert_contains "$(cat "$ERR")" "resuming order $url" "stderr of the resuming run"
-assert_eq "$orders1" "$(new_orders)" "newOrder requests after the resuming run"
-serial2=$(cert_serial "$certs/current/cert.pem")
-assert_ne "$serial1" "$serial2" "serial after the resumed order"
-# The key installed is the one the killed run made for the order.
-assert_eq "$(cert_pubkey "$certs/current/cert.pem")" "$(key_pubkey "$certs/current/key.pem")" \
-	"the resumed certificate's key"
-[ ! -e "$pending/order.json" ] || fail "the pending order is still recorded after its install"
+resumed "$url" "$orders1" "$serial1" "the order killed after finalize"
+serial2=$serial
 s=$(status_json "$conf")
 assert_eq success "$(json_get "$s" '.certificates[0].last_result')" "last_result after the resume"
 note "resumed: no new order, serial $serial2 installed, pending record gone"
@@ -64,23 +80,9 @@ note "resumed: no new order, serial $serial2 installed, pending record gone"
 # 3. Killed once the CA has validated the challenge, before finalize: the
 # order was recorded while the CA validated, so the next run resumes it
 # (finalize, download, install) without a second newOrder.
-before=$(cert_snapshot "$certs")
-rc=0
-CERTKEEPER_TEST_FAULT=challenges-valid "$CK" -c "$conf" renew --force >"$OUT" 2>"$ERR" </dev/null || rc=$?
-assert_eq 137 "$rc" "exit status of a run killed before finalize (SIGKILL)"
-assert_contains "$(cat "$ERR")" "test fault point challenges-valid" "stderr of the killed run"
-assert_eq "$before" "$(cert_snapshot "$certs")" "installed set after the kill before finalize"
-assert_file "$pending/order.json"
-orders2=$(new_orders)
-url=$(jq -r .url "$pending/order.json")
-run_ck 0 -c "$conf" renew
-assert_contains "$(cat "$ERR")" "resuming order $url" "stderr of the run resuming an unfinalized order"
-assert_eq "$orders2" "$(new_orders)" "newOrder requests after resuming an unfinalized order"
-serial3=$(cert_serial "$certs/current/cert.pem")
-assert_ne "$serial2" "$serial3" "serial after the resumed unfinalized order"
-assert_eq "$(cert_pubkey "$certs/current/cert.pem")" "$(key_pubkey "$certs/current/key.pem")" \
-	"the key of the certificate of the resumed unfinalized order"
-[ ! -e "$pending/order.json" ] || fail "the unfinalized order is still recorded after its install"
+killed challenges-valid "$orders1"
+resumed "$url" "$orders" "$serial2" "the order killed before finalize"
+serial3=$serial
 note "killed before finalize: resumed, no new order, serial $serial3 installed"
 
 # 4. An order the CA no longer knows (a new Pebble) is dropped for a new one.

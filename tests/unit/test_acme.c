@@ -371,9 +371,13 @@ client_with_account(void)
 	return a;
 }
 
-/* Orders a.example with a fixed CSR, answering through solver (may be NULL). */
+/*
+ * Orders a.example with a fixed CSR, answering through solver (may be
+ * NULL), with record as the before_finalize callback (may be NULL).
+ */
 static int
-issue(struct ck_acme *a, struct ck_solver *solver, char **pem, size_t *pemlen)
+issue_with(struct ck_acme *a, struct ck_solver *solver, int (*record)(void *, const char *),
+    char **pem, size_t *pemlen)
 {
 	static char d1[] = "a.example";
 	static char *const domains[] = { d1 };
@@ -386,7 +390,15 @@ issue(struct ck_acme *a, struct ck_solver *solver, char **pem, size_t *pemlen)
 	req.csr = csr;
 	req.csrlen = sizeof(csr);
 	req.solver = solver;
+	req.before_finalize = record;
 	return ck_acme_order(a, &req, pem, pemlen);
+}
+
+/* issue_with, without a record. */
+static int
+issue(struct ck_acme *a, struct ck_solver *solver, char **pem, size_t *pemlen)
+{
+	return issue_with(a, solver, NULL, pem, pemlen);
 }
 
 /* Asserts that nothing listens on port any more: the solver stopped its responder. */
@@ -726,26 +738,15 @@ record_hook(void *ctx, const char *order_url)
 	return 0;
 }
 
-/* issue, with record_hook as before_finalize. */
+/* issue, with record_hook as before_finalize and R cleared (but for takes_ms). */
 static int
 issue_recorded(struct ck_acme *a, struct ck_solver *solver, char **pem, size_t *pemlen)
 {
-	static char d1[] = "a.example";
-	static char *const domains[] = { d1 };
-	static const unsigned char csr[] = { 0x30, 0x82, 0x00 };
-	struct ck_order_req req;
 	int64_t takes = R.takes_ms;
 
 	memset(&R, 0, sizeof(R));
 	R.takes_ms = takes;
-	memset(&req, 0, sizeof(req));
-	req.identifiers = domains;
-	req.nidentifiers = 1;
-	req.csr = csr;
-	req.csrlen = sizeof(csr);
-	req.solver = solver;
-	req.before_finalize = record_hook;
-	return ck_acme_order(a, &req, pem, pemlen);
+	return issue_with(a, solver, record_hook, pem, pemlen);
 }
 
 /*
