@@ -41,7 +41,11 @@ s=$(status_json "$conf")
 assert_eq failure "$(json_get "$s" '.certificates[0].last_result')" "last_result after failed validation"
 assert_contains "$(json_get "$s" '.certificates[0].last_error')" "device-1.test" "last_error"
 assert_eq validation "$(json_get "$s" '.certificates[0].last_error_class')" "error class of a failed validation"
-note "failed validation: exit 1, error names the domain, installed set unchanged"
+# The order was recorded while the CA validated; a refused challenge made it
+# invalid, so nothing is left to resume (a plain pass would take it up again).
+[ ! -e "$state/pending/device/order.json" ] || fail "the invalid order is still recorded as pending"
+[ ! -e "$state/pending/device/key.pem" ] || fail "the invalid order's key is still kept"
+note "failed validation: exit 1, error names the domain, installed set unchanged, no pending order"
 
 # 2. The CA is gone (outage): the run fails, names the URL, changes nothing.
 ck_stop "$CK_PEBBLE_PID"
