@@ -274,11 +274,11 @@ out:
 	 * A challenge the CA refused (or that could not be presented) ends the
 	 * order: an invalid authorization makes it invalid (RFC 8555 7.1.6).
 	 * Recorded while the CA validated, it is dropped, else the next pass
-	 * would take it up again, due or not.  After the outcome is closed, so
-	 * that a failure here does not replace the attempt's cause.
+	 * would take it up again, due or not (nothing recorded: nothing done).
+	 * After the outcome is closed, so that a failure here does not replace
+	 * the attempt's cause.
 	 */
 	if (rc != 0 && o->cls == CK_ERR_VALIDATION &&
-	    ck_store_pending_exists(s->store, cc->name) == 1 &&
 	    ck_store_pending_clear(s->store, cc->name) != 0)
 		ck_warn("%s: the invalid order stays recorded; the next run finds it invalid",
 		    cc->name);

@@ -82,18 +82,13 @@ wait_count "renewal failed" $((fails0 + 1)) "a failed attempt during the outage"
 pass=$(pgrep -P "$agent" || true)
 kill -KILL "$agent"
 wait "$agent" 2>/dev/null || true
-# running PID: the process is there and not a zombie (an orphan's reaper may be slow).
-running() {
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ "${st%% *}" != Z ]
-}
+# (_ck_alive, pebble/env.sh: there and not a zombie; an orphan's reaper may be slow.)
 for p in $pass; do
 	for i in $(seq 1 300); do
-		running "$p" || break
+		_ck_alive "$p" || break
 		sleep 0.1
 	done
-	! running "$p" || fail "the killed agent's pass (pid $p) still runs 30 s later"
+	! _ck_alive "$p" || fail "the killed agent's pass (pid $p) still runs 30 s later"
 done
 lines=$(wc -l <"$agent_log")
 start_agent
