@@ -98,6 +98,12 @@ ck_session_lock(struct ck_session *s)
 	return ck_store_lock(s->store);
 }
 
+int
+ck_session_lock_wait(struct ck_session *s, int64_t max_ms)
+{
+	return ck_store_lock_wait(s->store, s->clock, max_ms);
+}
+
 /* Loads the account key for the configured CA, or creates and saves one. */
 static int
 load_account_key(struct ck_session *s, int create, char **url)

@@ -27,6 +27,15 @@
 /* Longest sleep when no certificate names a time (none configured can renew). */
 #define IDLE_MAX_SECS 86400
 
+/*
+ * How long the agent waits for the run lock at start.  An agent killed
+ * outright (SIGKILL) takes its pass with it, but the pass may still be
+ * finishing a step (a transfer aborted, an install completed) when the
+ * agent is started again by hand; a one-shot renew from a timer never
+ * waits, and a second resident agent gives up after this.
+ */
+#define RUN_LOCK_WAIT_MS 30000
+
 /* Opens a session on cfg and takes the run lock; NULL on failure (reported). */
 static struct ck_session *
 start_session(const struct ck_config *cfg, struct ck_clock *clock)
@@ -35,7 +44,7 @@ start_session(const struct ck_config *cfg, struct ck_clock *clock)
 
 	if (ck_session_open(cfg, clock, &s) != 0)
 		return NULL;
-	if (ck_session_lock(s) != 0) {
+	if (ck_session_lock_wait(s, RUN_LOCK_WAIT_MS) != 0) {
 		ck_session_close(s);
 		return NULL;
 	}
@@ -92,8 +101,12 @@ ck_cmd_run(const struct ck_config *cfg)
 
 	if (ck_reload_install() != 0)
 		return CK_EXIT_FAILED;
-	if ((s = start_session(cfg, clock)) == NULL)
+	if ((s = start_session(cfg, clock)) == NULL) {
+		/* Stopped while another run held the lock: nothing was started. */
+		if (ck_stop_requested())
+			rc = CK_EXIT_OK;
 		goto out;
+	}
 	ck_info("resident agent started: %zu certificates%s", cfg->ncerts,
 	    wd ? ", watchdog on" : "");
 	for (;;) {
@@ -132,8 +145,11 @@ ck_cmd_run(const struct ck_config *cfg)
 			break;
 		if (w < 0)
 			goto out;
-		if (ck_reload_take() && reload(&cfg, &cur, &s, clock) != 0)
+		if (ck_reload_take() && reload(&cfg, &cur, &s, clock) != 0) {
+			if (ck_stop_requested())
+				break;
 			goto out;
+		}
 	}
 	ck_notify_stopping();
 	ck_info("stopping on request; installed certificates are whole");

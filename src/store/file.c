@@ -22,6 +22,7 @@
 
 #include <openssl/crypto.h>
 
+#include "certkeeper/util/clock.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/store/file.h"
 #include "internal.h"
@@ -84,32 +85,79 @@ ck_store_dir(const struct ck_store *st)
 	return st->dir;
 }
 
+/*
+ * One try at the run lock: 0 taken (or already held by st), 1 held by
+ * another process (not reported), -1 on error (reported).  *path is the
+ * lock's path, made on the first try and kept for the caller's messages.
+ */
+static int
+lock_try(struct ck_store *st, char **path)
+{
+	int fd;
+
+	if (st->lockfd != -1)
+		return 0;
+	if (*path == NULL && (*path = ckst_path("%s/lock", st->dir)) == NULL)
+		return -1;
+	if ((fd = open(*path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
+		ck_error_errno("open %s", *path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		st->lockfd = fd;
+		return 0;
+	}
+	if (errno != EWOULDBLOCK && errno != EAGAIN) {
+		ck_error_errno("flock %s", *path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 1;
+}
+
 int
 ck_store_lock(struct ck_store *st)
 {
 	char *path = NULL;
-	int fd, rc = -1;
+	int rc;
 
-	if (st->lockfd != -1)
-		return 0;
-	if ((path = ckst_path("%s/lock", st->dir)) == NULL)
-		goto out;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
-		ck_error_errno("open %s", path);
-		goto out;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-		st->lockfd = fd;
-		rc = 0;
-		goto out;
-	}
-	if (errno == EWOULDBLOCK || errno == EAGAIN) {
+	if ((rc = lock_try(st, &path)) == 1)
 		ck_error("another certkeeper run holds %s", path);
-		rc = 1;
-	} else
-		ck_error_errno("flock %s", path);
-	close(fd);
-out:
+	free(path);
+	return rc;
+}
+
+int
+ck_store_lock_wait(struct ck_store *st, struct ck_clock *clock, int64_t max_ms)
+{
+	char *path = NULL;
+	int64_t start = ck_clock_now_ms(clock), now, next;
+	int rc, w, waited = 0;
+
+	while ((rc = lock_try(st, &path)) == 1) {
+		now = ck_clock_now_ms(clock);
+		if (now - start >= max_ms) {
+			ck_error("another certkeeper run holds %s: gave up after %lld s", path,
+			    (long long)(max_ms / 1000));
+			break;
+		}
+		if (!waited)
+			ck_info("another certkeeper run holds %s: waiting up to %lld s for it", path,
+			    (long long)(max_ms / 1000));
+		waited = 1;
+		next = now + CK_STORE_LOCK_POLL_MS < start + max_ms ? now + CK_STORE_LOCK_POLL_MS :
+		    start + max_ms;
+		if ((w = ck_clock_wait_until_ms(clock, next)) != 0) {
+			if (w == 1)
+				ck_info("stop requested while waiting for %s", path);
+			rc = w == 1 ? 2 : -1;
+			break;
+		}
+	}
+	if (rc == 0 && waited)
+		ck_info("took %s after waiting %lld ms for it", path,
+		    (long long)(ck_clock_now_ms(clock) - start));
 	free(path);
 	return rc;
 }

@@ -28,6 +28,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "certkeeper/util/clock.h"
 #include "certkeeper/util/log.h"
 #include "certkeeper/store/accounts.h"
 #include "certkeeper/store/file.h"
@@ -1067,6 +1068,45 @@ test_lock(void **state)
 	ck_store_close(other);
 }
 
+/*
+ * Waiting for the lock: free, it is taken without a wait; held by another
+ * store, every try fails until max_ms, one each CK_STORE_LOCK_POLL_MS, and
+ * the error says so; a stop during the wait ends it at once.
+ */
+static void
+test_lock_wait(void **state)
+{
+	struct fixture *fx = *state;
+	struct ck_store *other = NULL;
+	struct ck_clock *c = ck_clock_fake_new(1700000000000LL);
+
+	assert_int_equal(ck_store_open(fx->state, &other), 0);
+	assert_int_equal(ck_store_lock_wait(fx->st, c, 1000), 0);
+	assert_int_equal(ck_clock_fake_waits(c), 0);
+
+	ck_clear_error();
+	assert_int_equal(ck_store_lock_wait(other, c, 1000), 1);
+	assert_int_equal(ck_clock_fake_waits(c), 1000 / CK_STORE_LOCK_POLL_MS);
+	assert_int_equal(ck_clock_now_ms(c), 1700000001000LL);
+	assert_non_null(strstr(ck_last_error(), "another certkeeper run holds"));
+	assert_non_null(strstr(ck_last_error(), "/lock: gave up after 1 s"));
+
+	ck_clear_error();
+	ck_clock_fake_set_stop_at(c, 1700000001250LL);
+	assert_int_equal(ck_store_lock_wait(other, c, 30000), 2);
+	assert_true(ck_stop_requested());
+	assert_int_equal(ck_clock_now_ms(c), 1700000001250LL);
+	assert_string_equal(ck_last_error(), "");	/* a stop is no error */
+	ck_stop_reset();
+
+	/* Released by its holder, it is the waiter's at its next try. */
+	ck_store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(ck_store_lock_wait(other, c, 1000), 0);
+	ck_store_close(other);
+	ck_clock_free(c);
+}
+
 /* The last attempt round-trips, with an RFC 3339 UTC time and null for no error. */
 static void
 test_attempt_roundtrip(void **state)
@@ -1428,6 +1468,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_current_two_keys_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_buffers_cleared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_every_field, setup, teardown),

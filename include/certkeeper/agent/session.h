@@ -69,6 +69,8 @@ void ck_session_count(struct ck_session *s);
 
 /* Takes the run lock: 0, 1 when another run holds it (reported), -1. */
 int ck_session_lock(struct ck_session *s);
+/* Same, waiting up to max_ms on the session's clock for it (store/file.h ck_store_lock_wait). */
+int ck_session_lock_wait(struct ck_session *s, int64_t max_ms);
 
 /*
  * The account key (once per session): read from the store, or with create

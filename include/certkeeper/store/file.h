@@ -30,7 +30,9 @@
 #define CERTKEEPER_STORE_FILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+struct ck_clock;
 struct ck_store;
 
 /* Creates STATE_DIR (0700) if needed and opens it; sets umask 077 so nothing is born readable. */
@@ -56,6 +58,20 @@ const char *ck_store_dir(const struct ck_store *st);
  * certkeeper run holds LOCKPATH"), or -1 on error.
  */
 int ck_store_lock(struct ck_store *st);
+
+/* How often ck_store_lock_wait tries again, in milliseconds. */
+#define CK_STORE_LOCK_POLL_MS 100
+
+/*
+ * Takes the run lock, waiting up to max_ms on clock for another process
+ * to release it (said once at info level, and again when taken): the
+ * resident agent started while a stopped one's pass is still finishing.
+ * Returns 0, 1 when it is still held after max_ms (reported: "another
+ * certkeeper run holds LOCKPATH: gave up after N s"), 2 when a stop was
+ * requested during the wait (said at info level: a stop is no error), or
+ * -1 on error (reported).
+ */
+int ck_store_lock_wait(struct ck_store *st, struct ck_clock *clock, int64_t max_ms);
 
 /*
  * Reads a whole file, refusing one over max bytes so that no file can
