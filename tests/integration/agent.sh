@@ -3,7 +3,7 @@
 # sees it: it tells READY=1 (with a STATUS line) once its first pass has
 # installed a certificate, pings the watchdog it is asked for, keeps the
 # configuration in use when SIGHUP brings a bad one and takes a good one,
-# refuses to start while another run holds the lock, and on SIGTERM stops
+# keeps a renew beside it out with its run lock, and on SIGTERM stops
 # at once with exit 0.  Its passes run in a child process (agent/child.c):
 # the agent itself never maps libcurl or the TPM stack, and a pass killed
 # halfway is one failed pass, after which the agent goes on, and an agent
