@@ -19,9 +19,10 @@ R=$(cd "$R" && pwd)
 
 # The peers (Debian 12: uacme 1.7.4, lego 4.9.1, certbot 2.1.0), GNU time
 # for peak RSS, valgrind for callgrind's instruction counts, strace to count
-# TCP connections, gnuplot (no X) for the charts, and what the services need.
+# TCP connections, perf for the CA's CPU time, gnuplot (no X) for the
+# charts, and what the services need.
 CK_BENCH_PACKAGES=(pebble swtpm swtpm-tools tpm2-tools curl openssl python3 jq util-linux
-	uacme lego certbot time valgrind strace gnuplot-nox)
+	uacme lego certbot time valgrind strace gnuplot-nox linux-perf)
 
 # Installs the missing CK_BENCH_PACKAGES with ck_install_deps.
 bench_install_deps() {

@@ -16,7 +16,7 @@ LABELS = {
     "uacme": "uacme 1.7.4 (-t EC)",
     "lego": "lego 4.9.1 (--key-type ec256)",
     "certbot": "certbot 2.1.0 (--key-type ecdsa)",
-    "floor": "floor: curl, same requests, 1 connection",
+    "floor": "floor: curl, as many requests (directory GETs), 1 connection",
 }
 
 # Per-command latencies on a discrete TPM (ms): typical and slow.  The
@@ -59,6 +59,8 @@ def renewal(results, curl_rss_kib, machine, version):
     for r in runs:
         if r["tool"] not in tools:
             tools.append(r["tool"])
+    ca_path = os.path.join(results, "renewal-ca.csv")
+    ca = {r["tool"]: float(r["ca_cpu_ms"]) for r in read(ca_path)} if os.path.exists(ca_path) else {}
     med = {}
     cells = {}
     failures = {}
@@ -79,14 +81,16 @@ def renewal(results, curl_rss_kib, machine, version):
                f"{version}. Medians of {cells[tools[0]][3]} interleaved forced renewals each "
                "(spread: min-max); wall and CPU time in ms, peak RSS in MiB (wait4 on the tool, a direct child).")
     out.append("")
-    out.append("| tool | wall ms | CPU ms | peak RSS MiB | HTTP requests | TCP/TLS connections "
-               "| fsync calls | TPM commands | wall vs certkeeper | CPU vs certkeeper | RSS vs certkeeper |")
-    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    out.append("| tool | wall ms | CPU ms | CA CPU ms | peak RSS MiB | HTTP requests "
+               "| TCP/TLS connections | fsync calls | TPM commands | wall vs certkeeper | CPU vs certkeeper "
+               "| RSS vs certkeeper |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for t in tools:
         c = counts.get(t, {})
         w, cpu, rss, _ = cells[t]
         fail = f" ({failures[t]} failed)" if failures[t] else ""
-        out.append(f"| {LABELS.get(t, t)}{fail} | {w} | {cpu} | {rss} | {c.get('requests', '')} | "
+        cam = f"{ca[t]:.1f}" if t in ca else "-"
+        out.append(f"| {LABELS.get(t, t)}{fail} | {w} | {cpu} | {cam} | {rss} | {c.get('requests', '')} | "
                    f"{c.get('connections', '')} | {c.get('fsyncs', '')} | {c.get('tpm_commands', '') or '-'} | "
                    f"{ratio(med[t][0], ck[0])} | {ratio(med[t][1], ck[1])} | {ratio(med[t][2], ck[2])} |")
     out.append("")
@@ -95,6 +99,15 @@ def renewal(results, curl_rss_kib, machine, version):
                    f"{counts['certkeeper-reused-authz']['requests']} HTTP requests.")
     out.append(f"One plain `curl` fetch of the directory: peak RSS {int(curl_rss_kib) / 1024:.1f} MiB.")
     out.append("")
+    if ck and "floor" in med and "certkeeper" in ca and "floor" in ca:
+        runs = read(ca_path)[0]["runs"]
+        out.append(f"CA CPU: what a run asks of the CA, Pebble's CPU time (perf's task-clock on all its "
+                   f"threads) over {runs} runs of the tool in a row, per run. certkeeper's renewals asked "
+                   f"{ca['certkeeper']:.1f} ms of it, the floor's directory fetches {ca['floor']:.1f} ms: "
+                   f"{ca['certkeeper'] - ca['floor']:.1f} ms of certkeeper's {ck[0] - med['floor'][0]:.0f} ms "
+                   "of wall time above the floor's is the CA at work on the requests a renewal needs "
+                   "(each answer is waited for), work the floor does not ask of it.")
+        out.append("")
     nf = med.get("certkeeper-nofsync")
 
     def less(d):
