@@ -128,36 +128,37 @@ ck_store_lock(struct ck_store *st)
 	return rc;
 }
 
+/*
+ * The wait is counted in tries, not read off the clock: a clock stepped
+ * while it waits (a device setting its time at boot) neither cuts it short
+ * nor stretches it.
+ */
 int
 ck_store_lock_wait(struct ck_store *st, struct ck_clock *clock, int64_t max_ms)
 {
 	char *path = NULL;
-	int64_t start = ck_clock_now_ms(clock), now, next;
-	int rc, w, waited = 0;
+	int64_t tries = max_ms / CK_STORE_LOCK_POLL_MS, i;
+	int rc, w;
 
-	while ((rc = lock_try(st, &path)) == 1) {
-		now = ck_clock_now_ms(clock);
-		if (now - start >= max_ms) {
+	for (i = 0; (rc = lock_try(st, &path)) == 1; i++) {
+		if (i >= tries) {
 			ck_error("another certkeeper run holds %s: gave up after %lld s", path,
 			    (long long)(max_ms / 1000));
 			break;
 		}
-		if (!waited)
+		if (i == 0)
 			ck_info("another certkeeper run holds %s: waiting up to %lld s for it", path,
 			    (long long)(max_ms / 1000));
-		waited = 1;
-		next = now + CK_STORE_LOCK_POLL_MS < start + max_ms ? now + CK_STORE_LOCK_POLL_MS :
-		    start + max_ms;
-		if ((w = ck_clock_wait_until_ms(clock, next)) != 0) {
+		if ((w = ck_clock_sleep_ms(clock, CK_STORE_LOCK_POLL_MS)) != 0) {
 			if (w == 1)
 				ck_info("stop requested while waiting for %s", path);
 			rc = w == 1 ? 2 : -1;
 			break;
 		}
 	}
-	if (rc == 0 && waited)
-		ck_info("took %s after waiting %lld ms for it", path,
-		    (long long)(ck_clock_now_ms(clock) - start));
+	if (rc == 0 && i > 0)
+		ck_info("took %s after waiting about %lld ms for it", path,
+		    (long long)(i * CK_STORE_LOCK_POLL_MS));
 	free(path);
 	return rc;
 }

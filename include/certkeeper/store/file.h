@@ -59,7 +59,7 @@ const char *ck_store_dir(const struct ck_store *st);
  */
 int ck_store_lock(struct ck_store *st);
 
-/* How often ck_store_lock_wait tries again, in milliseconds. */
+/* How long ck_store_lock_wait sleeps between two tries, in milliseconds. */
 #define CK_STORE_LOCK_POLL_MS 100
 
 /*
