@@ -71,6 +71,18 @@ fail() {
 	exit 1
 }
 
+# term_wait PID: sends SIGTERM to PID, a child of this shell, and waits for
+# it; sets STOP_RC to its exit status and STOP_MS to how long it took.
+# shellcheck disable=SC2034 # both are read by the tests
+term_wait() {
+	local t0
+	t0=$(date +%s%N)
+	kill -TERM "$1"
+	STOP_RC=0
+	wait "$1" || STOP_RC=$?
+	STOP_MS=$((($(date +%s%N) - t0) / 1000000))
+}
+
 # note MSG: progress line, so that a failing test's log shows how far it got.
 note() {
 	echo "$test_name: $*"

@@ -110,18 +110,14 @@ assert_not_contains "$(cat "/proc/$agent/maps")" "libcurl" "the agent's mappings
 note "a pass killed in its deploy hook: reported, the agent goes on"
 
 # SIGTERM while idle: exit 0 at once.
-t0=$(date +%s%N)
-kill -TERM "$agent"
-rc=0
-wait "$agent" || rc=$?
-ms=$((($(date +%s%N) - t0) / 1000000))
-assert_eq 0 "$rc" "the agent's exit status after SIGTERM"
-[ "$ms" -le 1000 ] || fail "the agent took $ms ms to stop"
+term_wait "$agent"
+assert_eq 0 "$STOP_RC" "the agent's exit status after SIGTERM"
+[ "$STOP_MS" -le 1000 ] || fail "the agent took $STOP_MS ms to stop"
 assert_contains "$(cat "$agent_log")" "stopping on request" "the agent's last words"
 if [ "$notify" = 1 ]; then
 	grep -q '^STOPPING=1$' "$notes" || fail "no STOPPING=1 before the agent ended"
 fi
-note "SIGTERM: stopped in $ms ms, exit 0"
+note "SIGTERM: stopped in $STOP_MS ms, exit 0"
 
 # An agent killed (SIGKILL) in the middle of a pass takes the pass with it
 # (PR_SET_PDEATHSIG): the pass ends, its hook with it, and the run lock is

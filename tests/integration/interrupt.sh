@@ -26,7 +26,7 @@ mitm_setup "$conf"
 # SIGTERM once the proxy log shows MARK, ends within a second, exit 1,
 # nothing changed, status "interrupted".
 interrupted() {
-	local mode=$1 mark=$2 before pid rc=0 i t0 t1 ms s
+	local mode=$1 mark=$2 before pid i s
 
 	before=$(cert_snapshot "$certs")
 	mitm_start "$mode" --after-finalize "$mode"
@@ -42,14 +42,10 @@ interrupted() {
 	# Let it settle into the wait (or the transfer) it is to be cut out of.
 	sleep 0.5
 	kill -0 "$pid" 2>/dev/null || fail "$mode: certkeeper ended before it was signalled"
-	t0=$(date +%s%N)
-	kill -TERM "$pid"
-	wait "$pid" || rc=$?
-	t1=$(date +%s%N)
-	ms=$(((t1 - t0) / 1000000))
+	term_wait "$pid"
 	ck_stop "$proxy_pid"
-	assert_eq 1 "$rc" "$mode: exit status after SIGTERM"
-	[ "$ms" -le 1000 ] || fail "$mode: certkeeper took $ms ms to stop after SIGTERM"
+	assert_eq 1 "$STOP_RC" "$mode: exit status after SIGTERM"
+	[ "$STOP_MS" -le 1000 ] || fail "$mode: certkeeper took $STOP_MS ms to stop after SIGTERM"
 	assert_contains "$(cat "$ERR")" "renewal interrupted; the installed certificate is unchanged" \
 		"$mode: stderr"
 	assert_eq "$before" "$(cert_snapshot "$certs")" "$mode: certificate directory and current files"
@@ -57,7 +53,7 @@ interrupted() {
 	assert_eq interrupted "$(json_get "$s" '.certificates[0].last_result')" "$mode: last_result"
 	assert_eq interrupted "$(json_get "$s" '.certificates[0].last_error_class')" \
 		"$mode: last_error_class"
-	note "$mode: stopped $ms ms after SIGTERM, exit 1, installed set unchanged, status interrupted"
+	note "$mode: stopped $STOP_MS ms after SIGTERM, exit 1, installed set unchanged, status interrupted"
 }
 
 interrupted processing "(held processing)"

@@ -75,10 +75,8 @@ assert_not_contains "$(cat "$agent_log")" "resident agent started" "the agent's 
 ck_stop "$holder"
 agent_says "resident agent started" "the agent's start once the lock was free"
 assert_contains "$(cat "$agent_log")" "took $state/lock after waiting" "the agent's log"
-kill -TERM "$agent"
-rc=0
-wait "$agent" || rc=$?
-assert_eq 0 "$rc" "the agent's exit status after SIGTERM"
+term_wait "$agent"
+assert_eq 0 "$STOP_RC" "the agent's exit status after SIGTERM"
 note "run waits for a held lock, says so, and starts once it is free"
 
 # Told to stop while it waits, it stops at once: exit 0, nothing started.
@@ -87,16 +85,12 @@ agent_log=$T/agent-stopped.log
 _ck_spawn "$agent_log" "$CK" -c "$conf" run
 agent=$CK_LAST_PID
 agent_says "waiting up to 30 s" "the agent's wait"
-t0=$(date +%s%N)
-kill -TERM "$agent"
-rc=0
-wait "$agent" || rc=$?
-ms=$((($(date +%s%N) - t0) / 1000000))
-assert_eq 0 "$rc" "the exit status of an agent stopped while it waited for the lock"
+term_wait "$agent"
+assert_eq 0 "$STOP_RC" "the exit status of an agent stopped while it waited for the lock"
 assert_contains "$(cat "$agent_log")" "stop requested while waiting for $state/lock" "the stopped agent's log"
 assert_not_contains "$(cat "$agent_log")" "error" "the stopped agent's log"
 assert_not_contains "$(cat "$agent_log")" "resident agent started" "the stopped agent's log"
 # Well before its 30-s wait would have ended on its own.
-[ "$ms" -le 10000 ] || fail "the waiting agent took $ms ms to stop"
+[ "$STOP_MS" -le 10000 ] || fail "the waiting agent took $STOP_MS ms to stop"
 ck_stop "$holder"
-note "SIGTERM while run waits for the lock: exit 0 in $ms ms, nothing started"
+note "SIGTERM while run waits for the lock: exit 0 in $STOP_MS ms, nothing started"
