@@ -4,7 +4,8 @@
 # certificates.  It keeps a valid certificate installed, renewing before
 # each expiry; when the CA goes away for a minute it backs off (its
 # attempts during the outage are counted and bounded) and, killed with
-# SIGKILL and restarted in the middle of it, carries on with the backoff it
+# SIGKILL and restarted at once in the middle of it (waiting for the run
+# lock while the killed agent's pass ends), carries on with the backoff it
 # had instead of starting over; when the CA comes back (a restarted Pebble,
 # which has forgotten the account) it registers again and renews.  Every
 # second the installed certificate is checked: outside the outage it is
@@ -77,11 +78,14 @@ ck_stop "$CK_PEBBLE_PID"
 t_out=$(date +%s)
 # Kill the agent right after a failed attempt, and start it again.
 wait_count "renewal failed" $((fails0 + 1)) "a failed attempt during the outage" 45
-# Its pass (a child, agent/child.c) ends with it, having saved the backoff:
-# the restarted agent needs the lock it holds.
+# Its pass (a child, agent/child.c) ends with it, having saved the backoff.
+# The agent is started again at once, as an operator would: while the old
+# pass still holds the run lock, the new agent waits for it (cli/run.c).
 pass=$(pgrep -P "$agent" || true)
 kill -KILL "$agent"
 wait "$agent" 2>/dev/null || true
+lines=$(wc -l <"$agent_log")
+start_agent
 # (_ck_alive, pebble/env.sh: there and not a zombie; an orphan's reaper may be slow.)
 for p in $pass; do
 	for i in $(seq 1 300); do
@@ -90,8 +94,6 @@ for p in $pass; do
 	done
 	! _ck_alive "$p" || fail "the killed agent's pass (pid $p) still runs 30 s later"
 done
-lines=$(wc -l <"$agent_log")
-start_agent
 # The restarted agent's first pass either backs off or tries the CA: its
 # first line that says which must be the backoff (however long a loaded
 # machine takes to get there).
