@@ -60,7 +60,8 @@ def renewal(results, curl_rss_kib, machine, version):
         if r["tool"] not in tools:
             tools.append(r["tool"])
     ca_path = os.path.join(results, "renewal-ca.csv")
-    ca = {r["tool"]: float(r["ca_cpu_ms"]) for r in read(ca_path)} if os.path.exists(ca_path) else {}
+    ca_rows = read(ca_path) if os.path.exists(ca_path) else []
+    ca = {r["tool"]: float(r["ca_cpu_ms"]) for r in ca_rows}
     med = {}
     cells = {}
     failures = {}
@@ -100,7 +101,7 @@ def renewal(results, curl_rss_kib, machine, version):
     out.append(f"One plain `curl` fetch of the directory: peak RSS {int(curl_rss_kib) / 1024:.1f} MiB.")
     out.append("")
     if ck and "floor" in med and "certkeeper" in ca and "floor" in ca:
-        runs = read(ca_path)[0]["runs"]
+        runs = ca_rows[0]["runs"]
         out.append(f"CA CPU: what a run asks of the CA, Pebble's CPU time (perf's task-clock on all its "
                    f"threads) over {runs} runs of the tool in a row, per run. certkeeper's renewals asked "
                    f"{ca['certkeeper']:.1f} ms of it, the floor's directory fetches {ca['floor']:.1f} ms: "

@@ -1099,10 +1099,11 @@ test_lock_wait(void **state)
 	assert_string_equal(ck_last_error(), "");	/* a stop is no error */
 	ck_stop_reset();
 
-	/* Released by its holder, it is the waiter's at its next try. */
+	/* Once its holder has let go, it is taken at the first try, with no wait. */
 	ck_store_close(fx->st);
 	fx->st = NULL;
 	assert_int_equal(ck_store_lock_wait(other, c, 1000), 0);
+	assert_int_equal(ck_clock_fake_waits(c), 1000 / CK_STORE_LOCK_POLL_MS + 3);
 	ck_store_close(other);
 	ck_clock_free(c);
 }
