@@ -19,11 +19,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
-
 #include "certkeeper/challenge/http01.h"
 #include "certkeeper/util/limits.h"
 #include "certkeeper/util/log.h"
+#include "mhd.h"
 
 #define CHALLENGE_PREFIX "/.well-known/acme-challenge/"
 #define MAX_TOKENS CK_MAX_IDENTIFIERS
@@ -37,6 +36,7 @@ struct token {
 };
 
 struct ck_http01 {
+	const struct ck_mhd *mhd;	/* libmicrohttpd's calls */
 	struct MHD_Daemon *daemon;
 	pthread_mutex_t lock;	/* guards tokens[] and lastlog */
 	struct token tokens[MAX_TOKENS];
@@ -86,21 +86,22 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* Queues a fixed body with the given status; returns MHD's verdict. */
 static enum MHD_Result
-reply_static(struct MHD_Connection *conn, unsigned status, const char *text, const char *allow)
+reply_static(const struct ck_mhd *m, struct MHD_Connection *conn, unsigned status, const char *text,
+    const char *allow)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret = MHD_NO;
 
 	/* MHD takes a non-const pointer but never writes through a PERSISTENT buffer. */
-	if ((resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	if ((resp = m->create_response_from_buffer(strlen(text), (void *)text,
 	    MHD_RESPMEM_PERSISTENT)) == NULL)
 		return MHD_NO;
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain") != MHD_YES ||
-	    (allow != NULL && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES))
+	if (m->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain") != MHD_YES ||
+	    (allow != NULL && m->add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES))
 		goto out;
-	ret = MHD_queue_response(conn, status, resp);
+	ret = m->queue_response(conn, status, resp);
 out:
-	MHD_destroy_response(resp);
+	m->destroy_response(resp);
 	return ret;
 }
 
@@ -115,7 +116,7 @@ lookup(struct ck_http01 *r, const char *token)
 		return NULL;
 	for (i = 0; i < MAX_TOKENS; i++)
 		if (r->tokens[i].token != NULL && strcmp(r->tokens[i].token, token) == 0) {
-			resp = MHD_create_response_from_buffer(strlen(r->tokens[i].keyauth),
+			resp = r->mhd->create_response_from_buffer(strlen(r->tokens[i].keyauth),
 			    r->tokens[i].keyauth, MHD_RESPMEM_MUST_COPY);
 			break;
 		}
@@ -136,7 +137,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 
 	/* Answering now, before any body is read, also makes MHD close the connection. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return reply_static(conn, MHD_HTTP_METHOD_NOT_ALLOWED, not_allowed, "GET, HEAD");
+		return reply_static(r->mhd, conn, MHD_HTTP_METHOD_NOT_ALLOWED, not_allowed, "GET, HEAD");
 	/*
 	 * MHD 0.9.75 closes a connection whose response was queued on the first
 	 * call; waiting for the end of the request keeps it alive for the next.
@@ -150,13 +151,13 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		return MHD_YES;
 	}
 	if (strncmp(url, CHALLENGE_PREFIX, strlen(CHALLENGE_PREFIX)) != 0)
-		return reply_static(conn, MHD_HTTP_NOT_FOUND, not_found, NULL);
+		return reply_static(r->mhd, conn, MHD_HTTP_NOT_FOUND, not_found, NULL);
 	token = url + strlen(CHALLENGE_PREFIX);
 	if (!valid_chars(token, MAX_TOKEN_LEN, '\0') || (resp = lookup(r, token)) == NULL)
-		return reply_static(conn, MHD_HTTP_NOT_FOUND, not_found, NULL);
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain") == MHD_YES)
-		ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
+		return reply_static(r->mhd, conn, MHD_HTTP_NOT_FOUND, not_found, NULL);
+	if (r->mhd->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain") == MHD_YES)
+		ret = r->mhd->queue_response(conn, MHD_HTTP_OK, resp);
+	r->mhd->destroy_response(resp);
 	/* Not the token: telemetry and logs carry no token or key authorization. */
 	ck_debug("http-01 responder: served a key authorization");
 	return ret;
@@ -192,7 +193,7 @@ probe_port(int port, int *err)
 static struct MHD_Daemon *
 start_daemon(struct ck_http01 *r, int port, unsigned int family)
 {
-	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | family,
+	return r->mhd->start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | family,
 	    (uint16_t)port, NULL, NULL, handle, r,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, r,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)32,
@@ -204,6 +205,7 @@ start_daemon(struct ck_http01 *r, int port, unsigned int family)
 int
 ck_http01_start(int port, struct ck_http01 **out)
 {
+	const struct ck_mhd *m;
 	struct ck_http01 *r = NULL;
 	int err, rc = -1;
 
@@ -212,6 +214,8 @@ ck_http01_start(int port, struct ck_http01 **out)
 		ck_error("http-01 responder: invalid port %d", port);
 		return -1;
 	}
+	if ((m = ck_mhd_load()) == NULL)
+		return -1;
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		ck_error("out of memory starting the http-01 responder");
 		return -1;
@@ -222,6 +226,7 @@ ck_http01_start(int port, struct ck_http01 **out)
 		free(r);
 		return -1;
 	}
+	r->mhd = m;
 	/* MHD only logs why it failed; our own bind gives the errno for the usual causes. */
 	probe_port(port, &err);
 	if (err != 0) {
@@ -330,7 +335,7 @@ ck_http01_stop(struct ck_http01 *r)
 		return;
 	/* Joins MHD's thread, so nothing reads the table below any more. */
 	if (r->daemon != NULL)
-		MHD_stop_daemon(r->daemon);
+		r->mhd->stop_daemon(r->daemon);
 	for (i = 0; i < MAX_TOKENS; i++) {
 		free(r->tokens[i].token);
 		free(r->tokens[i].keyauth);

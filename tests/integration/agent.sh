@@ -5,9 +5,9 @@
 # configuration in use when SIGHUP brings a bad one and takes a good one,
 # keeps a renew beside it out with its run lock, and on SIGTERM stops
 # at once with exit 0.  Its passes run in a child process (agent/child.c):
-# the agent itself never maps libcurl or the TPM stack, and a pass killed
-# halfway is one failed pass, after which the agent goes on, and an agent
-# killed halfway takes its pass (and the lock) with it.  A stand-in for
+# the agent itself never maps libcurl, libmicrohttpd or the TPM stack, and
+# a pass killed halfway is one failed pass, after which the agent goes on,
+# and an agent killed halfway takes its pass (and the lock) with it.  A stand-in for
 # systemd's notification socket (tests/notify_listen.py) receives what
 # sd_notify sends.
 set -euo pipefail
@@ -50,11 +50,14 @@ CK_PIDS+=("$agent")
 wait_for "$agent_log" "installed certificate" "first issuance"
 assert_file "$cur/cert.pem"
 # The pass that installed it ran in a child: the agent has not mapped
-# libcurl (net/curl.c opens it in the pass), nor the TPM stack (keys/tss.c,
-# for a TPM); libsystemd it has, for the notification socket.
+# libcurl (net/curl.c opens it in the pass), nor libmicrohttpd and GnuTLS
+# (challenge/mhd.c, for the http-01 responder), nor the TPM stack
+# (keys/tss.c, for a TPM); libsystemd it has, for the notification socket.
 maps=$(cat "/proc/$agent/maps")
 assert_not_contains "$maps" "libcurl" "the agent's mappings, after a pass over the network"
 assert_not_contains "$maps" "libtss2" "the agent's mappings, with software keys"
+assert_not_contains "$maps" "libmicrohttpd" "the agent's mappings, after a pass that answered http-01"
+assert_not_contains "$maps" "libgnutls" "the agent's mappings, after a pass that answered http-01"
 [ "$notify" = 0 ] || assert_contains "$maps" "libsystemd.so" "the agent's mappings, with NOTIFY_SOCKET"
 if [ "$notify" = 1 ]; then
 	wait_for "$notes" "READY=1" "READY=1"

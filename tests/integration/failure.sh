@@ -2,8 +2,9 @@
 # failure.sh: a renewal that fails leaves the installed certificate as it
 # was, exits 1, and says why in status (last_result, last_error): first
 # when the CA cannot validate the challenge (its error is reported with the
-# domain), then when the CA is gone altogether (a network outage), then
-# when libcurl cannot be loaded.
+# domain), then when libmicrohttpd cannot be loaded for the responder,
+# when the CA is gone altogether (a network outage), and when libcurl
+# cannot be loaded.
 set -euo pipefail
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -28,6 +29,20 @@ unchanged() {
 	assert_eq "$serial" "$(cert_serial "$cur/cert.pem")" "serial after $1"
 }
 
+# missing_library SONAME TEXT: with SONAME a file that is no library (a
+# device image without it), a forced renewal exits 1 naming it, TEXT in its
+# stderr, and changes nothing; a plain pass, with nothing due, exits 0.
+missing_library() {
+	local dir=$T/no-$1
+	mkdir -p "$dir"
+	echo "not a library" >"$dir/$1"
+	LD_LIBRARY_PATH=$dir run_ck 1 -c "$conf" renew --force
+	assert_contains "$(cat "$ERR")" "cannot load $1" "stderr without $1"
+	assert_contains "$(cat "$ERR")" "$2" "stderr without $1"
+	unchanged "a missing $1"
+	LD_LIBRARY_PATH=$dir run_ck 0 -c "$conf" renew
+}
+
 # 1. The responder listens where the CA does not look: validation fails.
 wrong_port=$(ck_free_port)
 sed "s/^http_port = .*/http_port = $wrong_port/" "$conf" >"$T/wrong-port.conf"
@@ -47,7 +62,13 @@ assert_eq validation "$(json_get "$s" '.certificates[0].last_error_class')" "err
 [ ! -e "$state/pending/device/key.pem" ] || fail "the invalid order's key is still kept"
 note "failed validation: exit 1, error names the domain, installed set unchanged, no pending order"
 
-# 2. The CA is gone (outage): the run fails, names the URL, changes nothing.
+# 2. No libmicrohttpd (challenge/mhd.c opens it when the http-01 responder
+# starts): the renewal fails naming the library and its package, changes
+# nothing; a pass with nothing due never starts a responder, so needs none.
+missing_library libmicrohttpd.so.12 "for the http-01 responder: install libmicrohttpd12"
+note "no libmicrohttpd: exit 1, the library and its package named, installed set unchanged"
+
+# 3. The CA is gone (outage): the run fails, names the URL, changes nothing.
 ck_stop "$CK_PEBBLE_PID"
 run_ck 1 -c "$conf" renew --force
 assert_contains "$(cat "$ERR")" "$CK_ACME_DIR" "stderr when the CA is unreachable"
@@ -61,14 +82,8 @@ assert_eq "$serial" "$(hexnorm "$(json_get "$s" '.certificates[0].serial')")" "s
 run_ck 0 -c "$conf" renew
 note "CA outage: exit 1, error names the directory URL, installed set unchanged"
 
-# 3. No libcurl (a device image without it; net/curl.c opens it at the first
-# request): the run fails naming the library and its package, changes nothing.
-mkdir -p "$T/no-curl"
-echo "not a library" >"$T/no-curl/libcurl.so.4"
-LD_LIBRARY_PATH=$T/no-curl run_ck 1 -c "$conf" renew --force
-assert_contains "$(cat "$ERR")" "cannot load libcurl.so.4" "stderr without libcurl"
-assert_contains "$(cat "$ERR")" "install libcurl4" "stderr without libcurl"
-unchanged "a missing libcurl"
-# A pass with nothing due needs no network, so no libcurl either.
-LD_LIBRARY_PATH=$T/no-curl run_ck 0 -c "$conf" renew
+# 4. No libcurl (a device image without it; net/curl.c opens it at the first
+# request): the run fails naming the library and its package, changes
+# nothing; a pass with nothing due needs no network, so no libcurl either.
+missing_library libcurl.so.4 "install libcurl4"
 note "no libcurl: exit 1, the library and its package named, installed set unchanged"
