@@ -89,8 +89,15 @@ ck_store_pending_save(struct ck_store *st, const char *name, const char *directo
 		ck_error_as(CK_ERR_INTERNAL, "out of memory building %s", opath);
 		goto out;
 	}
-	/* The key first: an order.json never names a key that is not there. */
-	if (ck_store_write_file(kpath, key, key_len, 0600) != 0)
+	/*
+	 * The key first, its own data flushed: an order.json never names a key
+	 * that is not there.  Its rename waits for no flush of the directory:
+	 * the one that makes order.json's rename durable, in the same
+	 * directory after it, makes the key's durable too.  A power cut before
+	 * that leaves at most a key without an order, which load ignores (and
+	 * an order without its key would be dropped as unusable, never used).
+	 */
+	if (ck_store_replace_file(kpath, key, key_len, 0600) != 0)
 		goto out;
 	free(kpath);
 	/* A key of the other kind from an older pending order must not linger. */
