@@ -9,6 +9,7 @@
  * of a durable write (ck_store_write_file) and a removal
  * (ckst_remove_file) are followed by an fsync of their directory.
  */
+#define _GNU_SOURCE 1	/* sync_file_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -276,6 +277,48 @@ ck_store_read_file(const char *path, size_t max, char **buf, size_t *len)
 	return ckst_read_at(AT_FDCWD, path, path, max, buf, len);
 }
 
+/* Gives open file fd (path in messages) mode and writes all of data. */
+static int
+fill(int fd, const char *path, const void *data, size_t len, int mode)
+{
+	const char *p = data;
+	ssize_t n;
+
+	/* mkstemp and the umask chose the creation mode; the caller's wins. */
+	if (fchmod(fd, (mode_t)mode) == -1) {
+		ck_error_errno("fchmod %s", path);
+		return -1;
+	}
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			ck_error_errno("write %s", path);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Fsyncs (when sync) and closes fd (path in messages): fd is closed whatever happens. */
+static int
+sync_and_close(int fd, const char *path, int sync)
+{
+	int rc = 0;
+
+	if (sync && fsync(fd) == -1) {
+		ck_error_errno("fsync %s", path);
+		rc = -1;
+	}
+	if (close(fd) == -1 && rc == 0) {
+		ck_error_errno("close %s", path);
+		rc = -1;
+	}
+	return rc;
+}
+
 /*
  * Gives open file fd (path in messages) mode, writes all of data, fsyncs
  * and closes it: fd is closed whatever happens.
@@ -283,36 +326,9 @@ ck_store_read_file(const char *path, size_t max, char **buf, size_t *len)
 static int
 fill_and_close(int fd, const char *path, const void *data, size_t len, int mode)
 {
-	const char *p = data;
-	ssize_t n;
-	int rc = -1;
+	int ok = fill(fd, path, data, len, mode) == 0;
 
-	/* mkstemp and the umask chose the creation mode; the caller's wins. */
-	if (fchmod(fd, (mode_t)mode) == -1) {
-		ck_error_errno("fchmod %s", path);
-		goto out;
-	}
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			ck_error_errno("write %s", path);
-			goto out;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) == -1) {
-		ck_error_errno("fsync %s", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (close(fd) == -1 && rc == 0) {
-		ck_error_errno("close %s", path);
-		rc = -1;
-	}
-	return rc;
+	return sync_and_close(fd, path, ok) == 0 && ok ? 0 : -1;
 }
 
 /* Replaces path atomically; with durable, the rename is made durable too (fsync of its directory). */
@@ -369,22 +385,44 @@ ck_store_replace_file(const char *path, const void *data, size_t len, int mode)
 }
 
 int
-ckst_write_new_at(int at, const char *dirpath, const char *name, const void *data, size_t len,
-    int mode)
+ckst_write_new_set_at(int at, const char *dirpath, const struct ckst_new_file *files, size_t n)
 {
-	char *path = NULL;
-	int fd, rc = -1;
+	char *paths[CKST_NEW_SET_MAX] = { NULL };
+	int fds[CKST_NEW_SET_MAX];
+	size_t i, opened = 0;
+	int rc = -1;
 
-	if ((path = ckst_path("%s/%s", dirpath, name)) == NULL)
-		goto out;
-	if ((fd = openat(at, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    (mode_t)mode)) == -1) {
-		ck_error_errno("open %s", path);
-		goto out;
+	if (n > CKST_NEW_SET_MAX) {
+		ck_error_as(CK_ERR_INTERNAL, "%s: %zu files in one set, at most %d", dirpath, n,
+		    CKST_NEW_SET_MAX);
+		return -1;
 	}
-	rc = fill_and_close(fd, path, data, len, mode);
+	for (i = 0; i < n; i++) {
+		if ((paths[i] = ckst_path("%s/%s", dirpath, files[i].name)) == NULL)
+			goto out;
+		if ((fds[i] = openat(at, files[i].name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, (mode_t)files[i].mode)) == -1) {
+			ck_error_errno("open %s", paths[i]);
+			goto out;
+		}
+		opened++;
+		if (fill(fds[i], paths[i], files[i].data, files[i].len, files[i].mode) == -1)
+			goto out;
+		/*
+		 * Starts the file's writeback without waiting for it, so that the
+		 * disk has all of the set at once and the fsyncs below mostly
+		 * wait together.  Only a head start: a failure here is no error
+		 * (the fsync below writes and reports).
+		 */
+		(void)sync_file_range(fds[i], 0, 0, SYNC_FILE_RANGE_WRITE);
+	}
+	rc = 0;
 out:
-	free(path);
+	for (i = 0; i < opened; i++)
+		if (sync_and_close(fds[i], paths[i], rc == 0) == -1)
+			rc = -1;
+	for (i = 0; i < n; i++)
+		free(paths[i]);
 	return rc;
 }
 

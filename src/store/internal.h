@@ -108,9 +108,25 @@ int ckst_exists_at(int at, const char *name, const char *shown);
 int ckst_read_at(int at, const char *name, const char *shown, size_t max, char **buf,
     size_t *len);
 
-/* Creates name in directory at (dirpath/name in messages) with mode, writes data and fsyncs it. */
-int ckst_write_new_at(int at, const char *dirpath, const char *name, const void *data,
-    size_t len, int mode);
+/* A file of a set written together by ckst_write_new_set_at. */
+struct ckst_new_file {
+	const char *name;
+	const void *data;
+	size_t len;
+	int mode;
+};
+
+#define CKST_NEW_SET_MAX 8
+
+/*
+ * Creates each of files[0..n) (n at most CKST_NEW_SET_MAX) in directory at
+ * (dirpath/name in messages) with its mode and data, then fsyncs each: all
+ * are written, and their writeback started, before the first fsync, so
+ * that the disk works on the set together.  On failure (reported) the files
+ * made are left for the caller to remove with the directory.
+ */
+int ckst_write_new_set_at(int at, const char *dirpath, const struct ckst_new_file *files,
+    size_t n);
 
 /*
  * Removes path without flushing its directory: 0 when removed, 1 when it

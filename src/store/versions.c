@@ -227,6 +227,7 @@ static int
 stage_version(int fd, const char *cdir, const char *vname, const struct ck_cert_files *f,
     const struct ckst_modes *m)
 {
+	struct ckst_new_file files[4];
 	char *tmpl = NULL, vpath[PATH_MAX];
 	const char *tmpbase = NULL;
 	int tfd = -1, made_tmp = 0, rc = -1;
@@ -247,13 +248,12 @@ stage_version(int fd, const char *cdir, const char *vname, const struct ck_cert_
 		ck_error_errno("fchmod %s", tmpl);
 		goto out;
 	}
-	if (ckst_write_new_at(tfd, tmpl, "cert.pem", f->cert, f->cert_len,
-	    (int)m->cert_file) == -1 ||
-	    ckst_write_new_at(tfd, tmpl, "chain.pem", f->chain, f->chain_len,
-	    (int)m->cert_file) == -1 ||
-	    ckst_write_new_at(tfd, tmpl, "fullchain.pem", f->fullchain, f->fullchain_len,
-	    (int)m->cert_file) == -1 ||
-	    ckst_write_new_at(tfd, tmpl, f->key_name, f->key, f->key_len, (int)m->key_file) == -1)
+	files[0] = (struct ckst_new_file){ "cert.pem", f->cert, f->cert_len, (int)m->cert_file };
+	files[1] = (struct ckst_new_file){ "chain.pem", f->chain, f->chain_len, (int)m->cert_file };
+	files[2] = (struct ckst_new_file){ "fullchain.pem", f->fullchain, f->fullchain_len,
+	    (int)m->cert_file };
+	files[3] = (struct ckst_new_file){ f->key_name, f->key, f->key_len, (int)m->key_file };
+	if (ckst_write_new_set_at(tfd, tmpl, files, sizeof(files) / sizeof(files[0])) == -1)
 		goto out;
 	if (fsync(tfd) == -1) {
 		ck_error_errno("fsync %s", tmpl);
