@@ -83,6 +83,12 @@ term_wait() {
 	STOP_MS=$((($(date +%s%N) - t0) / 1000000))
 }
 
+# pebble_requests: the requests Pebble has served so far (it logs each as
+# "Pebble DATE TIME METHOD PATH -> calling handler()").
+pebble_requests() {
+	grep -c -E ' (GET|HEAD|POST) /' "$CK_PEBBLE_DIR/pebble.log" || true
+}
+
 # note MSG: progress line, so that a failing test's log shows how far it got.
 note() {
 	echo "$test_name: $*"

@@ -192,6 +192,14 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 	ck_outcome_step(o, CK_ERR_STORE);
 	if (ck_session_account(s, 1) != 0)
 		goto out;
+	/*
+	 * The solver before the CA is contacted: what it lacks (the http-01
+	 * responder's library) fails the attempt before an order is placed.
+	 * It also opens libmicrohttpd before libcurl: see challenge/mhd.h.
+	 */
+	ck_outcome_step(o, CK_ERR_CONFIG);
+	if (make_solver(s, cc, &solver) != 0)
+		goto out;
 	ck_outcome_step(o, CK_ERR_CA);
 	if (ck_session_acme(s, 1, &acme) != 0)
 		goto out;
@@ -199,9 +207,6 @@ ck_renew_cert(struct ck_session *s, const struct ck_cert_config *cc, struct ck_o
 	if (attempt_key(s, cc, &key, &keypem, &keylen, &resume_url) != 0)
 		goto out;
 	if (ck_csr_build(key, cc->domains, cc->ndomains, &csr, &csrlen) != 0)
-		goto out;
-	ck_outcome_step(o, CK_ERR_CONFIG);
-	if (make_solver(s, cc, &solver) != 0)
 		goto out;
 	ck_outcome_step(o, CK_ERR_CA);
 	pctx.s = s;

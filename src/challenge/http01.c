@@ -409,6 +409,9 @@ ck_http01_solver_new(int port, struct ck_solver **out)
 		ck_error_as(CK_ERR_CONFIG, "http-01 responder: invalid port %d", port);
 		return -1;
 	}
+	/* Its library now, so that a device without it fails before the CA is asked for anything. */
+	if (ck_mhd_load() == NULL)
+		return -1;
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		ck_error_as(CK_ERR_INTERNAL, "out of memory creating the http-01 solver");
 		return -1;

@@ -31,10 +31,6 @@ sed "s/^http_port = .*/http_port = $wrong_port/" "$conf" >"$T/wrong.conf"
 { cat "$T/wrong.conf"; echo "renew_before = 36500d"; } >"$T/wrong-due.conf"
 { cat "$conf"; echo "renew_before = 36500d"; } >"$T/due.conf"
 
-pebble_requests() {
-	grep -c -E '(GET|HEAD|POST) /' "$CK_PEBBLE_DIR/pebble.log" || true
-}
-
 # backing_off CONF FAILURES: a plain renew with CONF skips the certificate,
 # saying it backs off after FAILURES failures, and contacts nobody.
 backing_off() {

@@ -62,11 +62,15 @@ assert_eq validation "$(json_get "$s" '.certificates[0].last_error_class')" "err
 [ ! -e "$state/pending/device/key.pem" ] || fail "the invalid order's key is still kept"
 note "failed validation: exit 1, error names the domain, installed set unchanged, no pending order"
 
-# 2. No libmicrohttpd (challenge/mhd.c opens it when the http-01 responder
-# starts): the renewal fails naming the library and its package, changes
-# nothing; a pass with nothing due never starts a responder, so needs none.
+# 2. No libmicrohttpd (challenge/mhd.c opens it when the http-01 solver is
+# made, before the CA is contacted): the renewal fails naming the library
+# and its package, asks nothing of the CA, changes nothing; a pass with
+# nothing due makes no solver, so needs none.
+requests=$(pebble_requests)
+[ "$requests" -gt 0 ] || fail "no request line in Pebble's log before the renewal without libmicrohttpd"
 missing_library libmicrohttpd.so.12 "for the http-01 responder: install libmicrohttpd12"
-note "no libmicrohttpd: exit 1, the library and its package named, installed set unchanged"
+assert_eq "$requests" "$(pebble_requests)" "requests to the CA by a renewal without libmicrohttpd"
+note "no libmicrohttpd: exit 1 before any request, the library and its package named, installed set unchanged"
 
 # 3. The CA is gone (outage): the run fails, names the URL, changes nothing.
 ck_stop "$CK_PEBBLE_PID"
