@@ -38,7 +38,7 @@ struct lib {
 	size_t nsyms;
 };
 
-#define LIB(soname, package, syms) { soname, package, syms, sizeof(syms) / sizeof(syms[0]) }
+#define LIB(soname, package, syms) { soname, package, syms, sizeof(syms) / sizeof((syms)[0]) }
 static const struct lib libs[] = {
 	LIB("libtss2-tctildr.so.0", "libtss2-tctildr0", tctildr_syms),
 	LIB("libtss2-esys.so.0", "libtss2-esys-3.0.2-0", esys_syms),
