@@ -86,7 +86,7 @@ term_wait() {
 # pebble_requests: the requests Pebble has served so far (it logs each as
 # "Pebble DATE TIME METHOD PATH -> calling handler()").
 pebble_requests() {
-	grep -c -E ' (GET|HEAD|POST) /' "$CK_PEBBLE_DIR/pebble.log" || true
+	grep -c -E ' (GET|HEAD|POST) [^ ]+ -> calling handler' "$CK_PEBBLE_DIR/pebble.log" || true
 }
 
 # note MSG: progress line, so that a failing test's log shows how far it got.

@@ -7,9 +7,9 @@
 # at once with exit 0.  Its passes run in a child process (agent/child.c):
 # the agent itself never maps libcurl, libmicrohttpd or the TPM stack, and
 # a pass killed halfway is one failed pass, after which the agent goes on,
-# and an agent killed halfway takes its pass (and the lock) with it.  A stand-in for
-# systemd's notification socket (tests/notify_listen.py) receives what
-# sd_notify sends.
+# and an agent killed halfway takes its pass (and the lock) with it.  A
+# stand-in for systemd's notification socket (tests/notify_listen.py)
+# receives what sd_notify sends.
 set -euo pipefail
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
