@@ -48,6 +48,10 @@ _bench_cleanup() {
 	local rc=$?
 	set +e
 	ck_stop_all
+	# A file system a bench mounted under $B (bench/renewal's tmpfs) goes first.
+	awk -v b="$B/" 'index($2, b) == 1 {print $2}' /proc/self/mounts | while read -r m; do
+		umount "$m" || bench_say "cannot unmount $m"
+	done
 	if [ "${CK_KEEP:-0}" = 1 ]; then
 		bench_say "kept $B"
 	else
