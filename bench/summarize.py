@@ -25,12 +25,12 @@ LABELS = {
 # Per-command latencies of two discrete TPMs (ms), by TPM command code
 # (TPM 2.0 Part 2, TPM_CC): the averages of 1000 runs each that tpm2-algtest
 # timed on the host, published in the TPMScan dataset (CRoCS, Masaryk
-# University; github.com/crocs-muni/tpmscan-dataset).  Typical: Infineon
-# SLB9670, firmware 7.85 (IFX/7.85.17.51968/08836af27dda9f32), the SPI TPM
-# of many ARM boards; slow: ST33TPHF2XSPI, firmware 1.769
+# University; github.com/crocs-muni/tpmscan-dataset, commit 9522a3aa).
+# Typical: Infineon SLB9670, firmware 7.85 (IFX/7.85.17.51968/08836af27dda9f32),
+# the SPI TPM of many ARM boards; slow: ST33TPHF2XSPI, firmware 1.769
 # (STM/1.769.0.0/2503837295c66474), whose every command costs 78 ms or more.
 # Commands the dataset does not time take a stated stand-in.
-TPM_CHIPS = ("Infineon SLB9670 fw 7.85", "ST ST33TPHF2XSPI fw 1.769")
+TPM_CHIPS = ("Infineon SLB9670 fw 7.85", "STMicroelectronics ST33TPHF2XSPI fw 1.769")
 TPM_MODEL = {
     # code: (command, typical ms, slow ms, what the figures are), in a renewal's order
     0x144: ("Startup", 4.00, 77.66, "not timed: TPM2_GetRandom of 32 bytes stands in"),
@@ -206,7 +206,7 @@ def renewal(results, machine, version):
                    "command code in tpm2-tss's own log of what it sent (`TSS2_LOG=tcti+debug`). "
                    "Their time on two discrete TPMs, from the per-command averages the TPMScan "
                    "dataset publishes (CRoCS, Masaryk University, "
-                   "github.com/crocs-muni/tpmscan-dataset: 1000 runs of each command, timed on "
+                   "github.com/crocs-muni/tpmscan-dataset at commit 9522a3aa: 1000 runs of each command, timed on "
                    "the host by tpm2-algtest; files `IFX/7.85.17.51968/08836af27dda9f32/"
                    "performance.yaml` and `STM/1.769.0.0/2503837295c66474/performance.yaml`):")
         out.append("")
