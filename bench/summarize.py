@@ -45,12 +45,6 @@ TPM_MODEL = {
 }
 
 
-def sign_share(by_code, col):
-    """The signatures' share of a renewal's modelled TPM time (col 1: typical chip, 2: slow)."""
-    total = sum(k * TPM_MODEL[c][col] for c, k in by_code.items() if c in TPM_MODEL)
-    return by_code.get(0x15D, 0) * TPM_MODEL[0x15D][col] / total if total else 0
-
-
 def read(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -214,12 +208,12 @@ def renewal(results, machine, version):
                    "the per-command figure |")
         out.append("| --- | ---: | ---: | ---: | --- |")
         typ = slow = 0
-        unknown = []
+        unknown = False
         order = list(TPM_MODEL)
         for code in sorted(by_code, key=lambda c: (order.index(c) if c in order else len(order), c)):
             k = by_code[code]
             if code not in TPM_MODEL:
-                unknown.append(code)
+                unknown = True
                 out.append(f"| TPM_CC 0x{code:03x} | {k} | - | - | no figure here: not in the total |")
                 continue
             name, t_ms, s_ms, src = TPM_MODEL[code]
@@ -229,11 +223,13 @@ def renewal(results, machine, version):
                        f"{k} x {s_ms:.2f} = {k * s_ms:.0f} | {src} |")
         out.append(f"| total | {sum(by_code.values())} | {typ:.0f} | {slow:.0f} | |")
         out.append("")
+        signs = by_code.get(0x15D, 0)
+        sign_typ, sign_slow = (signs * TPM_MODEL[0x15D][i] for i in (1, 2))
         out.append(f"So on a discrete TPM a renewal spends about {typ / 1000:.1f} s ({TPM_CHIPS[0]}) "
                    f"to {slow / 1000:.1f} s ({TPM_CHIPS[1]}) in the TPM, against "
                    f"{med['certkeeper-tpm'][0]:.0f} ms of wall time on swtpm here; its "
-                   f"{by_code.get(0x15D, 0)} signatures are {sign_share(by_code, 1):.0%} and "
-                   f"{sign_share(by_code, 2):.0%} of those. A firmware TPM can be much quicker: the dataset's AMD "
+                   f"{signs} signatures are {sign_typ / typ if typ else 0:.0%} and "
+                   f"{sign_slow / slow if slow else 0:.0%} of those. A firmware TPM can be much quicker: the dataset's AMD "
                    "fTPM fw 3.37 (`AMD/3.37.0.5/f1bb287f126c390a`) signs in 6 ms. For a fleet of PCs, "
                    "Chrome's field study of TPM ECDSA P-256 signatures found 200 ms at the "
                    "median and 600 ms at the 95th percentile (quoted in S. Kristiansen, \"TPM "
